@@ -1,0 +1,164 @@
+"""Input data: macrodata, and every CSV validation rule with its message."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from varlib import InvalidInput, load_macrodata, read_csv
+from varlib.data import load_dataset
+
+GOOD = "date,gdp,cons\n2000-01-01,1.0,2.0\n2000-04-01,1.5,2.5\n2000-07-01,1.7,2.4\n2000-10-01,1.9,2.9\n"
+
+
+def csv(text: str, **options: object):
+    return read_csv(text.encode(), name="data.csv", **options)
+
+
+def rejects(text: str | bytes, message: str, **options: object) -> None:
+    raw = text.encode() if isinstance(text, str) else text
+    with pytest.raises(InvalidInput) as info:
+        read_csv(raw, name="data.csv", **options)
+    assert str(info.value) == message
+
+
+def test_macrodata_has_a_quarterly_index_with_frequency() -> None:
+    data = load_macrodata()
+    assert data.frame.shape == (203, 12)
+    assert data.frame.index[0] == pd.Timestamp("1959-01-01")
+    assert data.frame.index[-1] == pd.Timestamp("2009-07-01")
+    assert data.frame.index.freqstr == data.freq == "QS-JAN"
+    assert {"realgdp", "realcons", "realinv"} <= set(data.variables)
+    assert load_dataset("macrodata").frame.equals(data.frame)
+
+
+def test_unknown_dataset() -> None:
+    with pytest.raises(InvalidInput, match=r"Unknown dataset 'gdp': the built-in dataset is 'macrodata'\."):
+        load_dataset("gdp")
+
+
+def test_good_csv_reads_with_frequency() -> None:
+    data = csv(GOOD)
+    assert data.variables == ["gdp", "cons"]
+    assert data.freq == "QS-JAN" and data.frame.index.freqstr == "QS-JAN"
+    assert data.frame["gdp"].dtype == np.float64
+    assert data.source == "CSV data.csv"
+
+
+def test_date_column_is_detected_by_content_and_quarter_labels_parse() -> None:
+    data = csv("gdp,when,cons\n1.0,1959Q1,2\n1.1,1959Q2,3\n1.2,1959Q3,4\n")
+    assert data.variables == ["gdp", "cons"]
+    assert list(data.frame.index) == list(pd.date_range("1959-01-01", periods=3, freq="QS"))
+
+
+def test_named_date_column_and_column_subset(tmp_path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("obs,gdp,cons,label\n2000-01-31,1,2,x\n2000-02-29,2,3,y\n2000-03-31,3,4,z\n")
+    data = read_csv(path, date_column="obs", columns=["gdp", "cons"])
+    assert data.freq == "ME"
+    assert data.source == f"CSV {path}"
+
+
+def test_utf8_bom_and_windows_1252_are_read() -> None:
+    assert read_csv(b"\xef\xbb\xbf" + GOOD.encode()).variables == ["gdp", "cons"]
+    latin = "date,d\xe9bit,cons\n2000-01-01,1,2\n2000-02-01,2,3\n2000-03-01,3,5\n".encode("cp1252")
+    assert read_csv(latin).variables == ["débit", "cons"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "CSV data.csv: the file is empty."),
+        ("date,gdp,cons\n", "CSV data.csv: has a header but no data rows."),
+        (b"\x00\x01\x02binary", "CSV data.csv: contains NUL bytes, so it is not a text CSV file."),
+        (
+            "date,gdp,cons\n2000-01-01,1,2\n2000-13-45,2,3\n2000-03-01,3,4\n",
+            "CSV data.csv: cannot read '2000-13-45' as a date in column 'date', line 3.",
+        ),
+        (
+            "date,gdp,cons\n2000-01-01,1,2\n2000-01-01,2,3\n2000-03-01,3,4\n",
+            "CSV data.csv: duplicate date 2000-01-01 in column 'date', lines 2 and 3.",
+        ),
+        (
+            "date,gdp,cons\n2000-01-01,1,2\n2000-03-01,2,3\n2000-02-01,3,4\n",
+            "CSV data.csv: dates in column 'date' are not in increasing order: 2000-02-01 on line 4 comes after "
+            "2000-03-01.",
+        ),
+        (
+            "date,gdp,cons\n2000-01-01,1,2\n2000-02-01,2,3\n2000-03-01,3,4\n2000-05-01,3,4\n",
+            "CSV data.csv: dates in column 'date' are not evenly spaced: line 5 has 2000-05-01 where 2000-04-01 "
+            "was expected.",
+        ),
+        (
+            "date,gdp,cons\n2000-01-01,1,2\n2000-02-01,abc,3\n2000-03-01,3,4\n",
+            "CSV data.csv: non-numeric value 'abc' in column 'gdp', line 3.",
+        ),
+        (
+            "date,gdp,cons\n2000-01-01,1,2\n2000-02-01,2,\n2000-03-01,3,4\n",
+            "CSV data.csv: missing value in column 'cons', line 3 (choose missing='drop' or 'interpolate' to proceed).",
+        ),
+        (
+            "date,gdp,cons\n2000-01-01,1,2\n2000-02-01,inf,3\n2000-03-01,3,4\n",
+            "CSV data.csv: infinite value in column 'gdp', line 3.",
+        ),
+        (
+            "date\n2000-01-01\n2000-02-01\n2000-03-01\n",
+            "CSV data.csv: no numeric columns besides the date column 'date'.",
+        ),
+        (
+            "gdp,cons\n1,2\n2,3\n",
+            "CSV data.csv: found no date column (columns: gdp, cons); name it with --date-column.",
+        ),
+        (
+            "date,gdp,gdp\n2000-01-01,1,2\n2000-02-01,2,3\n2000-03-01,3,4\n",
+            "CSV data.csv: column 'gdp' appears more than once in the header.",
+        ),
+        ("date,,cons\n2000-01-01,1,2\n2000-02-01,2,3\n", "CSV data.csv: column 2 has no name in the header line."),
+        (
+            "date,gdp,cons\n2000-01-01,1,2\n2000-02-01,2,3\n",
+            "CSV data.csv: only 2 rows; a time series needs many more.",
+        ),
+        (
+            'date,gdp\n2000-01-01,"1\n',
+            "CSV data.csv: not a valid CSV table (Error tokenizing data. C error: EOF inside string starting at row 1).",
+        ),
+    ],
+)
+def test_csv_validation_messages(text, message) -> None:
+    rejects(text, message)
+
+
+def test_named_date_column_must_exist() -> None:
+    rejects(GOOD, "CSV data.csv: no date column 'when' (columns: date, gdp, cons).", date_column="when")
+
+
+def test_chosen_columns_must_exist() -> None:
+    rejects(GOOD, "CSV data.csv: no column 'inv' (columns: gdp, cons).", columns=["gdp", "inv"])
+
+
+def test_unknown_missing_policy() -> None:
+    rejects(GOOD, "Unknown missing-value policy 'fill': use one of error, drop, interpolate.", missing="fill")
+
+
+def test_file_not_found(tmp_path) -> None:
+    with pytest.raises(InvalidInput) as info:
+        read_csv(tmp_path / "nope.csv")
+    assert str(info.value) == f"CSV {tmp_path / 'nope.csv'}: file not found."
+
+
+MISSING = "date,gdp,cons\n2000-01-01,,2\n2000-02-01,2,3\n2000-03-01,,5\n2000-04-01,4,6\n2000-05-01,5,7\n"
+
+
+def test_missing_values_dropped_when_asked() -> None:
+    data = csv(MISSING, missing="drop")
+    assert list(data.frame.index.strftime("%m")) == ["02", "04", "05"]
+    assert data.freq == "MS"  # forecast dates keep the original spacing
+    assert data.notes == ["dropped 2 rows with missing values"]
+
+
+def test_missing_values_interpolated_when_asked() -> None:
+    data = csv(MISSING, missing="interpolate")
+    assert len(data.frame) == 4  # the leading gap cannot be interpolated and is dropped
+    assert data.frame["gdp"].iloc[1] == pytest.approx(2 + (4 - 2) * 29 / 60)  # linear in time (Feb 29 days)
+    assert data.notes == ["interpolated 1 missing values", "dropped 1 rows at the ends that could not be interpolated"]

@@ -1,0 +1,5 @@
+import sys
+
+from varlib.cli import main
+
+sys.exit(main())

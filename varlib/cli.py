@@ -1,0 +1,304 @@
+"""`python -m varlib`: train, publish, list and forecast from the command line.
+
+Errors end the command with one line on stderr and the error's exit code; never a traceback
+(set VARLIB_DEBUG=1 to see one for an unexpected failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pandas as pd
+
+from varlib.artifact import VersionSummary
+from varlib.data import MACRODATA, MISSING_POLICIES, Dataset, load_dataset, read_csv
+from varlib.errors import InvalidInput, VarlibError
+from varlib.model import TRENDS
+from varlib.registry import ModelRegistry
+from varlib.store import open_store
+from varlib.training import CRITERIA, TrainResult, TrainSpec, train
+
+UNEXPECTED_EXIT = 70
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, like every other varlib error, instead of argparse's usage block.
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m varlib", description="VAR models for macro analysts, versioned in object storage.")
+    parser.add_argument(
+        "--store", help="store URL: file://PATH or s3://BUCKET (default: $VARLIB_STORE or file://.varstore)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    fit = commands.add_parser("train", help="select the lag order, fit a VAR, score it, optionally publish it")
+    source = fit.add_mutually_exclusive_group()
+    source.add_argument("--dataset", choices=[MACRODATA], help="a built-in dataset (default: macrodata)")
+    source.add_argument("--csv", type=Path, help="a CSV file with a date column and numeric columns")
+    fit.add_argument("--date-column", help="the CSV's date column (default: detected)")
+    fit.add_argument("--missing", choices=MISSING_POLICIES, default="error", help="what to do with missing values")
+    fit.add_argument("--columns", help="comma-separated variables (default: all)")
+    fit.add_argument(
+        "--transform", default="none", help="none|diff|log|logdiff for all, or per variable: a=logdiff,b=diff"
+    )
+    fit.add_argument("--test-size", type=int, default=12, help="rows at the end held out for testing")
+    fit.add_argument("--max-lags", type=int, default=12, help="largest lag order considered")
+    order = fit.add_mutually_exclusive_group()
+    order.add_argument("--ic", choices=CRITERIA, default="aic", help="criterion that chooses p")
+    order.add_argument("--lags", type=int, help="a fixed lag order p instead of a criterion")
+    fit.add_argument("--trend", choices=TRENDS, default="c", help="n: none, c: constant, ct: constant and trend")
+    fit.add_argument("--alpha", type=float, default=0.05, help="interval significance (0.05: 95%% intervals)")
+    fit.add_argument("--publish", nargs=2, metavar=("NAME", "VERSION"), help="store the fitted model as this version")
+    fit.add_argument("--note", default="", help="a note stored with the published version")
+    fit.add_argument("--json", action="store_true", help="machine-readable output")
+
+    listing = commands.add_parser("list", help="list models, or the versions of one model")
+    listing.add_argument("name", nargs="?")
+    listing.add_argument("--json", action="store_true")
+
+    show = commands.add_parser("show", help="metadata of one version")
+    show.add_argument("name")
+    show.add_argument("version", help="a version such as 0.0.1, or latest")
+    show.add_argument("--json", action="store_true")
+
+    forecast = commands.add_parser("forecast", help="forecast in levels from the end of a version's training data")
+    forecast.add_argument("name")
+    forecast.add_argument("version", help="a version such as 0.0.1, or latest")
+    forecast.add_argument("--steps", type=int, required=True)
+    forecast.add_argument("--alpha", type=float, default=0.05)
+    forecast.add_argument("--csv", type=Path, help="write the forecast to this CSV file")
+    forecast.add_argument("--json", action="store_true")
+
+    reindex = commands.add_parser("reindex", help="rebuild a model's version index from its manifests")
+    reindex.add_argument("name")
+    reindex.add_argument("--json", action="store_true")
+
+    delete = commands.add_parser("delete", help="delete a SNAPSHOT version (releases are immutable)")
+    delete.add_argument("name")
+    delete.add_argument("version")
+    delete.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except VarlibError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("VARLIB_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}; rerun with VARLIB_DEBUG=1 for details.", file=sys.stderr)
+        return UNEXPECTED_EXIT
+
+
+def _registry(args: argparse.Namespace) -> ModelRegistry:
+    return ModelRegistry(open_store(args.store))
+
+
+def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:
+    print(json.dumps(payload, indent=2) if args.json else text)
+
+
+def parse_transforms(text: str, variables: list[str]) -> str | dict[str, str]:
+    """'logdiff' for all, or 'a=logdiff,b=diff' (unnamed variables: none)."""
+    if "=" not in text:
+        return text.strip()
+    transforms = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(f"Cannot read transform {part!r}: write VARIABLE=TRANSFORM, e.g. realgdp=logdiff.")
+        if name.strip() not in variables:
+            raise InvalidInput(f"Transform given for {name.strip()!r}, which is not among the chosen variables.")
+        transforms[name.strip()] = value.strip()
+    return transforms
+
+
+def _load_data(args: argparse.Namespace, columns: list[str] | None) -> Dataset:
+    if args.csv is not None:
+        return read_csv(args.csv, date_column=args.date_column, columns=columns, missing=args.missing)
+    return load_dataset(args.dataset or MACRODATA)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
+    dataset = _load_data(args, columns)
+    variables = columns or dataset.variables
+    spec = TrainSpec.build(
+        variables,
+        parse_transforms(args.transform, variables),
+        test_size=args.test_size,
+        max_lags=args.max_lags,
+        criterion=None if args.lags is not None else args.ic,
+        lags=args.lags,
+        trend=args.trend,
+        alpha=args.alpha,
+    )
+    registry = _registry(args) if args.publish else None
+    if registry is not None:
+        registry.planned_keys(*args.publish)  # refuse a bad name or version before the fit
+    result = train(dataset, spec)
+    payload = train_summary(result)
+    text = format_train(result)
+    if registry is not None:
+        receipt = registry.publish(result, args.publish[0], args.publish[1], note=args.note)
+        payload["published"] = {
+            "name": receipt.name,
+            "version": str(receipt.version),
+            "keys": receipt.keys,
+            "store": receipt.location,
+            "index_updated": receipt.index_updated,
+        }
+        text += f"\n\nPublished {receipt.name} {receipt.version} to the {receipt.location}:\n"
+        text += "\n".join(f"  {key}" for key in receipt.keys)
+        if not receipt.index_updated:
+            text += f"\nWarning: the version index was not updated; run `python -m varlib reindex {receipt.name}`."
+    _emit(args, payload, text)
+    return 0
+
+
+def train_summary(result: TrainResult) -> dict[str, Any]:
+    table = result.selection.table
+    return {
+        "variables": result.model.variables,
+        "transforms": dict(zip(result.model.variables, result.model.transforms, strict=True)),
+        "lag_order": result.model.lag_order,
+        "chosen_by": result.chosen_by,
+        "trend": result.model.trend,
+        "lag_selection": {
+            "selected": result.selection.selected,
+            "table": [{"p": int(p), **row.to_dict()} for p, row in table.iterrows()],
+        },
+        "train": {"start": str(result.train_levels.index[0].date()), "end": str(result.train_levels.index[-1].date())},
+        "test": {"start": str(result.test_levels.index[0].date()), "end": str(result.test_levels.index[-1].date())},
+        "metrics": {v: asdict(m) for v, m in result.metrics.items()},
+        "stability": asdict(result.stability),
+        "notes": result.notes,
+    }
+
+
+def format_train(result: TrainResult) -> str:
+    table = result.selection.table.copy()
+    marks = table.copy().astype(str)
+    for column in table.columns:
+        best = table[column].idxmin()
+        marks[column] = [f"{v:.6g}{' *' if p == best else ''}" for p, v in table[column].items()]
+    lines = ["Lag selection (* = minimum):", marks.to_string()]
+    by = "fixed" if result.chosen_by == "fixed" else result.chosen_by.upper()
+    lines.append(f"\nChosen lag order: p = {result.model.lag_order} ({by}); trend {result.model.trend}.")
+    state = "stable" if result.stability.stable else "NOT stable"
+    lines.append(f"Stability: {state} (largest companion eigenvalue modulus {result.stability.max_modulus:.4f}).")
+    lines.append(
+        f"Test: {result.test_levels.index[0].date()} to {result.test_levels.index[-1].date()} "
+        f"({len(result.test_levels)} rows), forecast in levels:"
+    )
+    metrics = pd.DataFrame({v: asdict(m) for v, m in result.metrics.items()}).T
+    lines.append(metrics.to_string(float_format=lambda x: f"{x:.4g}"))
+    lines.extend(f"Note: {note}." for note in result.notes)
+    return "\n".join(lines)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    if args.name is None:
+        models = registry.list_models()
+        _emit(args, models, "\n".join(models) if models else f"No models in the {registry.store.location}.")
+        return 0
+    versions = registry.list_versions(args.name)
+    _emit(args, [v.to_dict() for v in versions], format_versions(args.name, versions, registry.store.location))
+    return 0
+
+
+def format_versions(name: str, versions: list[VersionSummary], location: str) -> str:
+    if not versions:
+        return f"Model {name!r} has no versions in the {location}."
+    rows = [
+        {
+            "version": v.version,
+            "created": v.created,
+            "p": v.lag_order,
+            "variables": ",".join(v.variables),
+            "test RMSE": ", ".join(f"{k}={r:.4g}" for k, r in v.test_rmse.items()),
+        }
+        for v in versions
+    ]
+    return pd.DataFrame(rows).to_string(index=False)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    version = _registry(args).load(args.name, args.version)
+    meta = version.metadata
+    text = "\n".join(
+        [
+            f"{version.name} {version.version} (created {meta['created']})",
+            f"variables: {', '.join(f'{v} ({t})' for v, t in meta['transforms'].items())}",
+            f"lag order {meta['model']['lag_order']} by {meta['model']['chosen_by']}, trend {meta['model']['trend']}",
+            f"train {meta['data']['train']['start']} to {meta['data']['train']['end']}, "
+            f"test {meta['data']['test']['start']} to {meta['data']['test']['end']}",
+            f"stable: {meta['stability']['stable']}",
+            f"note: {meta.get('note') or '-'}",
+        ]
+    )
+    _emit(args, {"metadata": meta, "manifest": version.manifest}, text)
+    return 0
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    version = _registry(args).load(args.name, args.version)
+    forecast = version.forecast(args.steps, args.alpha)
+    csv_text = forecast.to_csv(version.test_levels)
+    if args.csv is not None:
+        try:
+            args.csv.write_text(csv_text)
+        except OSError as exc:
+            raise InvalidInput(f"Cannot write the forecast to {args.csv}: {exc.strerror or exc}.") from None
+    payload = {
+        "name": version.name,
+        "version": str(version.version),
+        "alpha": args.alpha,
+        "forecast": forecast.to_records(version.test_levels),
+    }
+    if args.csv is not None:
+        text = f"Wrote {args.steps} rows of {version.name} {version.version} forecasts to {args.csv}."
+    else:
+        text = csv_text.rstrip("\n")
+    _emit(args, payload, text)
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    versions = _registry(args).rebuild_index(args.name)
+    _emit(args, [v.to_dict() for v in versions], f"Rebuilt the index of {args.name!r}: {len(versions)} versions.")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    _registry(args).delete_snapshot(args.name, args.version)
+    _emit(args, {"deleted": {"name": args.name, "version": args.version}}, f"Deleted {args.name} {args.version}.")
+    return 0
+
+
+_COMMANDS = {
+    "train": cmd_train,
+    "list": cmd_list,
+    "show": cmd_show,
+    "forecast": cmd_forecast,
+    "reindex": cmd_reindex,
+    "delete": cmd_delete,
+}

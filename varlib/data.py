@@ -1,0 +1,299 @@
+"""Input data: the built-in macrodata set and analysts' CSV files, validated.
+
+A `Dataset` is a frame of float columns on an evenly spaced DatetimeIndex named `date`, plus the
+frequency (needed to date forecasts) and notes on anything changed while reading (dropped rows...).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from varlib.errors import InvalidInput
+
+MISSING_POLICIES = ("error", "drop", "interpolate")
+MACRODATA = "macrodata"
+DATE_COLUMN_HINTS = ("date", "time", "period", "quarter", "month", "year", "timestamp")
+MAX_CSV_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class Dataset:
+    """Level data: float columns indexed by evenly spaced dates."""
+
+    frame: pd.DataFrame
+    freq: str
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def variables(self) -> list[str]:
+        return list(self.frame.columns)
+
+
+def load_macrodata() -> Dataset:
+    """US quarterly macro data 1959Q1-2009Q3 (203 rows) shipped with statsmodels: no network."""
+    from statsmodels.datasets import macrodata
+
+    raw = macrodata.load_pandas().data
+    dates = pd.date_range("1959-01-01", periods=len(raw), freq="QS")
+    frame = raw.drop(columns=["year", "quarter"]).astype(float)
+    frame.index = pd.DatetimeIndex(dates, name="date")
+    return Dataset(frame=frame, freq=dates.freqstr, source="statsmodels macrodata (US, quarterly)")
+
+
+def load_dataset(name: str) -> Dataset:
+    if name != MACRODATA:
+        raise InvalidInput(f"Unknown dataset {name!r}: the built-in dataset is {MACRODATA!r}.")
+    return load_macrodata()
+
+
+def read_csv(
+    source: str | Path | bytes | BinaryIO,
+    *,
+    date_column: str | None = None,
+    columns: list[str] | None = None,
+    missing: str = "error",
+    name: str | None = None,
+) -> Dataset:
+    """Read and validate a CSV: one date column plus numeric columns.
+
+    `columns` limits validation and the result to those variables; `missing` is one of
+    'error' (default), 'drop' (drop rows with a missing value) or 'interpolate' (linear in
+    time inside the data; rows missing at either end are dropped).
+    Every problem raises `InvalidInput` naming the file, column and line.
+    """
+    label, raw = _read_bytes(source, name)
+    if missing not in MISSING_POLICIES:
+        raise InvalidInput(f"Unknown missing-value policy {missing!r}: use one of {', '.join(MISSING_POLICIES)}.")
+    text = _decode(raw, label)
+    table = _parse_table(text, label)
+
+    date_col = _find_date_column(table, date_column, label)
+    dates = _parse_dates(table[date_col], date_col, label)
+    value_columns = [c for c in table.columns if c != date_col]
+    if columns is not None:
+        unknown = [c for c in columns if c not in value_columns]
+        if unknown:
+            raise InvalidInput(f"{label}: no column {unknown[0]!r} (columns: {', '.join(value_columns) or 'none'}).")
+        value_columns = list(columns)
+    if not value_columns:
+        raise InvalidInput(f"{label}: no numeric columns besides the date column {date_col!r}.")
+
+    values = pd.DataFrame(
+        {col: _parse_numbers(table[col], col, label) for col in value_columns},
+        index=pd.DatetimeIndex(dates, name="date"),
+    )
+    _check_dates_ordered(values.index, date_col, label)
+    freq = _infer_frequency(values.index, date_col, label)
+    values, notes = _handle_missing(values, missing, label)
+    if len(values) == 0:
+        raise InvalidInput(f"{label}: no rows left after dropping rows with missing values.")
+    values.index.freq = freq if _is_regular(values.index, freq) else None
+    return Dataset(frame=values, freq=freq, source=label, notes=notes)
+
+
+def _read_bytes(source: str | Path | bytes | BinaryIO, name: str | None) -> tuple[str, bytes]:
+    if isinstance(source, bytes):
+        return f"CSV {name}" if name else "CSV", source
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        label = f"CSV {name or path}"
+        try:
+            size = path.stat().st_size
+            if size > MAX_CSV_BYTES:
+                raise InvalidInput(f"{label}: file is {size} bytes, more than the {MAX_CSV_BYTES} allowed.")
+            return label, path.read_bytes()
+        except FileNotFoundError:
+            raise InvalidInput(f"{label}: file not found.") from None
+        except IsADirectoryError:
+            raise InvalidInput(f"{label}: is a directory, not a file.") from None
+        except PermissionError:
+            raise InvalidInput(f"{label}: permission denied reading the file.") from None
+    label = f"CSV {name or getattr(source, 'name', '')}".rstrip()
+    return label, source.read(MAX_CSV_BYTES + 1)
+
+
+def _decode(raw: bytes, label: str) -> str:
+    if not raw.strip():
+        raise InvalidInput(f"{label}: the file is empty.")
+    if len(raw) > MAX_CSV_BYTES:
+        raise InvalidInput(f"{label}: file is larger than the {MAX_CSV_BYTES} bytes allowed.")
+    if b"\x00" in raw:
+        raise InvalidInput(f"{label}: contains NUL bytes, so it is not a text CSV file.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Spreadsheets on Windows often save cp1252; it decodes any byte except a few undefined ones.
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{label}: not UTF-8 or Windows-1252 text (byte {exc.start}).") from None
+
+
+def _parse_table(text: str, label: str) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=True
+        )
+    except pd.errors.ParserError as exc:
+        raise InvalidInput(f"{label}: not a valid CSV table ({_first_line(str(exc))}).") from None
+    except (pd.errors.EmptyDataError, ValueError) as exc:
+        raise InvalidInput(f"{label}: not a valid CSV table ({_first_line(str(exc))}).") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    unnamed = [i for i, c in enumerate(table.columns) if c == "" or c.startswith("Unnamed:")]
+    if unnamed:
+        raise InvalidInput(f"{label}: column {unnamed[0] + 1} has no name in the header line.")
+    if len(set(table.columns)) != len(table.columns) or any(_is_mangled(c, table.columns) for c in table.columns):
+        seen: set[str] = set()
+        for col in table.columns:
+            base = col.rsplit(".", 1)[0]
+            if col in seen or (base in seen and _is_mangled(col, table.columns)):
+                raise InvalidInput(f"{label}: column {base!r} appears more than once in the header.")
+            seen.add(col)
+    if len(table) == 0:
+        raise InvalidInput(f"{label}: has a header but no data rows.")
+    return table
+
+
+def _is_mangled(col: str, columns: list[str]) -> bool:
+    # pandas renames a repeated header 'x' to 'x.1'; real names like 'x.1' without an 'x' stay valid.
+    base, _, suffix = col.rpartition(".")
+    return bool(base) and suffix.isdigit() and base in columns
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "unreadable"
+
+
+def _line(row: int) -> int:
+    """File line of data row `row` (0-based): the header is line 1."""
+    return row + 2
+
+
+def _find_date_column(table: pd.DataFrame, date_column: str | None, label: str) -> str:
+    if date_column is not None:
+        if date_column not in table.columns:
+            raise InvalidInput(f"{label}: no date column {date_column!r} (columns: {', '.join(table.columns)}).")
+        return date_column
+    named = [c for c in table.columns if c.lower() in DATE_COLUMN_HINTS]
+    candidates = named + [c for c in table.columns if c not in named]
+    for col in candidates:
+        parsed = _to_datetime(table[col])
+        if parsed.notna().all() and not _looks_numeric(table[col]):
+            return col
+    if named:
+        return named[0]  # its bad cells get a precise message from _parse_dates
+    raise InvalidInput(
+        f"{label}: found no date column (columns: {', '.join(table.columns)}); name it with --date-column."
+    )
+
+
+def _looks_numeric(values: pd.Series) -> bool:
+    # Plain numbers such as 1.5 or 2001 parse as dates too; they are values, not dates.
+    return bool(pd.to_numeric(values, errors="coerce").notna().all())
+
+
+def _to_datetime(values: pd.Series) -> pd.Series:
+    text = values.str.strip()
+    # Quarterly labels such as 1959Q1 or 1959-Q1 are common in macro data; pandas is dropping them from to_datetime.
+    quarter_like = text.str.fullmatch(r"\d{4}-?[Qq][1-4]").fillna(False).to_numpy(dtype=bool)
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if quarter_like.any():
+        periods = text[quarter_like].str.replace("-", "").str.upper()
+        parsed[quarter_like] = pd.PeriodIndex(periods, freq="Q").to_timestamp()
+    if not quarter_like.all():
+        parsed[~quarter_like] = pd.to_datetime(text[~quarter_like], errors="coerce", format="mixed")
+    return parsed
+
+
+def _parse_dates(values: pd.Series, col: str, label: str) -> pd.DatetimeIndex:
+    parsed = _to_datetime(values)
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if len(bad):
+        row = int(bad[0])
+        raise InvalidInput(f"{label}: cannot read {values.iloc[row]!r} as a date in column {col!r}, line {_line(row)}.")
+    return pd.DatetimeIndex(parsed)
+
+
+def _parse_numbers(values: pd.Series, col: str, label: str) -> np.ndarray:
+    text = values.str.strip()
+    missing = text.isin(["", "NA", "N/A", "NaN", "nan", "null", "NULL", ".", "-"])
+    numbers = pd.to_numeric(text.where(~missing), errors="coerce")
+    bad = np.flatnonzero((numbers.isna() & ~missing).to_numpy())
+    if len(bad):
+        row = int(bad[0])
+        raise InvalidInput(f"{label}: non-numeric value {values.iloc[row]!r} in column {col!r}, line {_line(row)}.")
+    infinite = np.flatnonzero(np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)))
+    if len(infinite):
+        row = int(infinite[0])
+        raise InvalidInput(f"{label}: infinite value in column {col!r}, line {_line(row)}.")
+    return numbers.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _check_dates_ordered(index: pd.DatetimeIndex, col: str, label: str) -> None:
+    for row in range(1, len(index)):
+        if index[row] == index[row - 1]:
+            raise InvalidInput(
+                f"{label}: duplicate date {index[row].date()} in column {col!r}, "
+                f"lines {_line(row - 1)} and {_line(row)}."
+            )
+        if index[row] < index[row - 1]:
+            raise InvalidInput(
+                f"{label}: dates in column {col!r} are not in increasing order: "
+                f"{index[row].date()} on line {_line(row)} comes after {index[row - 1].date()}."
+            )
+
+
+def _infer_frequency(index: pd.DatetimeIndex, col: str, label: str) -> str:
+    if len(index) < 3:
+        raise InvalidInput(f"{label}: only {len(index)} rows; a time series needs many more.")
+    freq = _infer_freq(index)
+    if freq is not None:
+        return freq
+    start_freq = _infer_freq(index[:3])
+    if start_freq is not None:
+        expected = pd.date_range(index[0], periods=len(index), freq=start_freq)
+        row = int(np.flatnonzero(expected != index)[0])
+        raise InvalidInput(
+            f"{label}: dates in column {col!r} are not evenly spaced: line {_line(row)} has "
+            f"{index[row].date()} where {expected[row].date()} was expected."
+        )
+    raise InvalidInput(f"{label}: dates in column {col!r} are not evenly spaced (no frequency found).")
+
+
+def _infer_freq(index: pd.DatetimeIndex) -> str | None:
+    with pd.option_context("future.infer_freq_returns_offset", True):
+        offset = pd.infer_freq(index)
+    return None if offset is None else offset.freqstr
+
+
+def _is_regular(index: pd.DatetimeIndex, freq: str) -> bool:
+    return len(index) > 0 and index.equals(pd.date_range(index[0], periods=len(index), freq=freq))
+
+
+def _handle_missing(values: pd.DataFrame, missing: str, label: str) -> tuple[pd.DataFrame, list[str]]:
+    gaps = values.isna()
+    if not gaps.to_numpy().any():
+        return values, []
+    if missing == "error":
+        col = next(c for c in values.columns if gaps[c].any())
+        row = int(np.flatnonzero(gaps[col].to_numpy())[0])
+        raise InvalidInput(
+            f"{label}: missing value in column {col!r}, line {_line(row)} "
+            "(choose missing='drop' or 'interpolate' to proceed)."
+        )
+    if missing == "drop":
+        kept = values.dropna()
+        return kept, [f"dropped {len(values) - len(kept)} rows with missing values"]
+    filled = values.interpolate(method="time", limit_area="inside")
+    kept = filled.dropna()
+    notes = [f"interpolated {int(gaps.to_numpy().sum() - filled.isna().to_numpy().sum())} missing values"]
+    if len(kept) < len(values):
+        notes.append(f"dropped {len(values) - len(kept)} rows at the ends that could not be interpolated")
+    return kept, notes

@@ -1,0 +1,54 @@
+"""The varlib error tree: every failure a user can cause or meet is one of these.
+
+The CLI maps them to exit codes and the service to HTTP statuses, each in one place.
+Messages are single sentences that say what failed and where, and never carry secrets.
+"""
+
+from __future__ import annotations
+
+
+class VarlibError(Exception):
+    """Base of all errors varlib raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(VarlibError):
+    """Data, parameters, model names or versions that cannot be used."""
+
+    exit_code = 2
+
+
+class NotFound(VarlibError):
+    """A model, version or object that does not exist in the store."""
+
+    exit_code = 3
+
+
+class VersionExists(VarlibError):
+    """A release version that is already published (or being published right now)."""
+
+    exit_code = 4
+
+
+class IntegrityError(VarlibError):
+    """A stored object that fails its checksum or cannot be parsed: corrupted or tampered."""
+
+    exit_code = 5
+
+
+class StoreError(VarlibError):
+    """The store cannot be reached or refuses the request (down, bad credentials, timeout)."""
+
+    exit_code = 6
+
+
+class PreconditionFailed(StoreError):
+    """A conditional write lost: the object exists, or changed since it was read."""

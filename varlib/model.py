@@ -1,0 +1,189 @@
+"""A fitted VAR as plain parameters: everything needed to forecast in levels, nothing pickled.
+
+`VarModel` is what a stored version's model.json holds. Its forecasts are rebuilt from the
+coefficient matrices with statsmodels' own `var_model.forecast`, so a loaded version forecasts
+exactly as the in-memory statsmodels results did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.tsa.vector_ar import var_model
+
+from varlib.errors import InvalidInput
+from varlib.transforms import is_differenced, to_working_scale, working_to_levels
+
+TRENDS = ("n", "c", "ct")
+MAX_FORECAST_STEPS = 1000
+
+
+@dataclass
+class VarModel:
+    """VAR(p) parameters on transformed data, with what is needed to map back to levels."""
+
+    variables: list[str]
+    transforms: list[str]  # one per variable, in order
+    trend: str
+    coefs: np.ndarray  # (p, K, K): coefs[i] multiplies y_{t-i-1}
+    trend_coefs: np.ndarray  # (n_trend, K): constant row, then linear-trend row
+    sigma_u: np.ndarray  # (K, K) residual covariance (statsmodels' df-adjusted sigma_u)
+    n_totobs: int  # transformed training rows: the linear trend continues from here
+    last_observations: np.ndarray  # (p, K) last transformed training rows, oldest first
+    last_levels: np.ndarray  # (K,) last training levels: the start of differenced paths
+    last_date: pd.Timestamp
+    freq: str
+
+    @property
+    def lag_order(self) -> int:
+        return int(self.coefs.shape[0])
+
+    @property
+    def k(self) -> int:
+        return len(self.variables)
+
+    def forecast_dates(self, steps: int) -> pd.DatetimeIndex:
+        dates = pd.date_range(self.last_date, periods=steps + 1, freq=self.freq)[1:]
+        return pd.DatetimeIndex(dates, name="date")
+
+    def transformed_forecast(self, steps: int) -> np.ndarray:
+        """Point forecasts of the transformed series, steps x K (statsmodels' recursion)."""
+        exog = self._future_deterministic(steps)
+        trend_coefs = self.trend_coefs if self.trend_coefs.size else None
+        y = self.last_observations if self.lag_order else np.zeros((0, self.k))
+        return var_model.forecast(y, self.coefs, trend_coefs, steps, exog)
+
+    def _future_deterministic(self, steps: int) -> np.ndarray | None:
+        columns = []
+        if self.trend.startswith("c"):
+            columns.append(np.ones(steps))
+        if "t" in self.trend:
+            columns.append(np.arange(self.n_totobs + 1, self.n_totobs + 1 + steps, dtype=float))
+        return np.column_stack(columns) if columns else None
+
+    def ma_coefficients(self, steps: int) -> np.ndarray:
+        """Φ_0..Φ_{steps-1} of the MA(∞) form (works for p = 0, unlike statsmodels' ma_rep)."""
+        phis = np.zeros((steps, self.k, self.k))
+        phis[0] = np.eye(self.k)
+        for i in range(1, steps):
+            for j in range(1, min(i, self.lag_order) + 1):
+                phis[i] += phis[i - j] @ self.coefs[j - 1]
+        return phis
+
+    def working_scale_mse(self, steps: int) -> np.ndarray:
+        """Forecast error covariance on the working scale (level or log level), steps x K x K.
+
+        A differenced variable's level error at h is the sum of its first h transformed errors,
+        i.e. Σ_{j<h} C_j u_{T+h-j} with cumulated MA coefficients C_j = Σ_{i≤j} Φ_i; variables that
+        are not differenced keep Φ_j. Cumulating per-step bounds instead would ignore correlation.
+        """
+        phis = self.ma_coefficients(steps)
+        cumulated = np.cumsum(phis, axis=0)
+        rows = np.array([is_differenced(t) for t in self.transforms])
+        weights = np.where(rows[None, :, None], cumulated, phis)
+        mse = np.zeros((steps, self.k, self.k))
+        running = np.zeros((self.k, self.k))
+        for h in range(steps):
+            running = running + weights[h] @ self.sigma_u @ weights[h].T
+            mse[h] = running
+        return mse
+
+    def forecast(self, steps: int, alpha: float = 0.05) -> Forecast:
+        """Forecast in levels with (1 - alpha) intervals from the end of the training data."""
+        validate_forecast_args(steps, alpha)
+        transformed = self.transformed_forecast(steps)
+        working = to_working_scale(transformed, self.transforms, self.last_levels)
+        sd = np.sqrt(np.diagonal(self.working_scale_mse(steps), axis1=1, axis2=2))
+        z = stats.norm.ppf(1 - alpha / 2)
+        dates = self.forecast_dates(steps)
+
+        def frame(values: np.ndarray) -> pd.DataFrame:
+            return pd.DataFrame(working_to_levels(values, self.transforms), index=dates, columns=self.variables)
+
+        return Forecast(point=frame(working), lower=frame(working - z * sd), upper=frame(working + z * sd), alpha=alpha)
+
+    def stability(self) -> Stability:
+        return stability_of(self.coefs)
+
+
+def validate_forecast_args(steps: int, alpha: float) -> None:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= MAX_FORECAST_STEPS:
+        raise InvalidInput(f"Forecast steps must be a whole number from 1 to {MAX_FORECAST_STEPS}, got {steps!r}.")
+    if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise InvalidInput(f"Interval alpha must be between 0 and 1 (0.05 gives 95% intervals), got {alpha!r}.")
+
+
+@dataclass
+class Stability:
+    stable: bool
+    max_modulus: float  # largest eigenvalue modulus of the companion matrix; < 1 means stable
+    eigenvalue_moduli: list[float]
+
+
+def stability_of(coefs: np.ndarray) -> Stability:
+    p, k = coefs.shape[0], coefs.shape[1] if coefs.ndim == 3 else 0
+    if p == 0:
+        return Stability(stable=True, max_modulus=0.0, eigenvalue_moduli=[])
+    companion = np.zeros((k * p, k * p))
+    companion[:k, :] = np.concatenate(list(coefs), axis=1)
+    companion[k:, :-k] = np.eye(k * (p - 1))
+    moduli = sorted((float(m) for m in np.abs(np.linalg.eigvals(companion))), reverse=True)
+    return Stability(stable=bool(moduli[0] < 1), max_modulus=moduli[0], eigenvalue_moduli=moduli)
+
+
+@dataclass
+class Forecast:
+    """Level forecasts with interval bounds, indexed by forecast date."""
+
+    point: pd.DataFrame
+    lower: pd.DataFrame
+    upper: pd.DataFrame
+    alpha: float
+
+    @property
+    def variables(self) -> list[str]:
+        return list(self.point.columns)
+
+    def to_frame(self, actual: pd.DataFrame | None = None) -> pd.DataFrame:
+        """date, then per variable VAR, VAR_lower, VAR_upper, VAR_actual (blank outside the test data)."""
+        columns: dict[str, pd.Series] = {}
+        for name in self.variables:
+            columns[name] = self.point[name]
+            columns[f"{name}_lower"] = self.lower[name]
+            columns[f"{name}_upper"] = self.upper[name]
+            if actual is not None:
+                columns[f"{name}_actual"] = actual[name].reindex(self.point.index)
+        out = pd.DataFrame(columns, index=self.point.index)
+        out.index.name = "date"
+        return out
+
+    def to_csv(self, actual: pd.DataFrame | None = None) -> str:
+        """Deterministic CSV text: ISO dates, full float precision, '\\n' line ends."""
+        return dated_csv(self.to_frame(actual))
+
+    def to_records(self, actual: pd.DataFrame | None = None) -> list[dict]:
+        """JSON-friendly rows: {'date': ISO, VAR: {point, lower, upper[, actual]}}."""
+        rows = []
+        for date in self.point.index:
+            row: dict = {"date": date.strftime("%Y-%m-%d")}
+            for name in self.variables:
+                cell = {
+                    "point": float(self.point.at[date, name]),
+                    "lower": float(self.lower.at[date, name]),
+                    "upper": float(self.upper.at[date, name]),
+                }
+                if actual is not None and date in actual.index:
+                    cell["actual"] = float(actual.at[date, name])
+                row[name] = cell
+            rows.append(row)
+        return rows
+
+
+def dated_csv(frame: pd.DataFrame) -> str:
+    """CSV text with a `date` column (ISO dates), shortest round-trip floats and '\\n' line ends."""
+    out = frame.copy()
+    out.index = pd.Index(out.index.strftime("%Y-%m-%d"), name="date")
+    return out.to_csv(lineterminator="\n", float_format=lambda x: repr(float(x)))

@@ -1,0 +1,249 @@
+"""Training: split, transform, select the lag order, fit a VAR, and score it on the test data."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from statsmodels.tsa.api import VAR
+
+from varlib.data import Dataset
+from varlib.errors import InvalidInput
+from varlib.model import TRENDS, Forecast, Stability, VarModel
+from varlib.transforms import apply_transforms, is_log, validate_transform
+
+CRITERIA = ("aic", "bic", "hqic", "fpe")
+
+
+@dataclass
+class TrainSpec:
+    """What to fit: variables, a transform each, the test split and how to choose p."""
+
+    variables: list[str]
+    transforms: dict[str, str]
+    test_size: int = 12
+    max_lags: int = 12
+    criterion: str | None = "aic"  # used when lags is None
+    lags: int | None = None
+    trend: str = "c"
+    alpha: float = 0.05
+
+    @classmethod
+    def build(
+        cls,
+        variables: list[str],
+        transform: str | dict[str, str] = "none",
+        **options: object,
+    ) -> TrainSpec:
+        """A spec with one transform for all variables, or a dict of them (missing ones: none)."""
+        if isinstance(transform, str):
+            transforms = dict.fromkeys(variables, transform)
+        else:
+            transforms = {v: transform.get(v, "none") for v in variables}
+        return cls(variables=list(variables), transforms=transforms, **options)
+
+    def validate(self) -> None:
+        if len(self.variables) < 2:
+            raise InvalidInput(f"A VAR needs at least 2 variables, got {len(self.variables)}.")
+        if len(set(self.variables)) != len(self.variables):
+            raise InvalidInput("Each variable may be chosen only once.")
+        for name in self.variables:
+            validate_transform(self.transforms.get(name, ""), name)
+        _check_int("test size", self.test_size, 1)
+        _check_int("max lags", self.max_lags, 1)
+        if self.lags is not None:
+            _check_int("lag order p", self.lags, 0)
+        elif self.criterion not in CRITERIA:
+            raise InvalidInput(
+                f"Unknown criterion {self.criterion!r}: use one of {', '.join(CRITERIA)}, or a lag order."
+            )
+        if self.trend not in TRENDS:
+            raise InvalidInput(f"Unknown trend {self.trend!r}: use n (none), c (constant) or ct (constant and trend).")
+        if not 0 < self.alpha < 1:
+            raise InvalidInput(f"Interval alpha must be between 0 and 1, got {self.alpha!r}.")
+
+
+def _check_int(what: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InvalidInput(f"The {what} must be a whole number of at least {minimum}, got {value!r}.")
+
+
+@dataclass
+class PreparedData:
+    train_levels: pd.DataFrame
+    test_levels: pd.DataFrame
+    train_transformed: pd.DataFrame
+
+
+def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
+    """Validate the spec against the data; split levels (test = last rows) and transform training only."""
+    spec.validate()
+    frame = dataset.frame
+    unknown = [v for v in spec.variables if v not in frame.columns]
+    if unknown:
+        raise InvalidInput(f"{dataset.source}: no variable {unknown[0]!r} (available: {', '.join(frame.columns)}).")
+    levels = frame[spec.variables]
+    for name in spec.variables:
+        missing = np.flatnonzero(levels[name].isna().to_numpy())
+        if len(missing):
+            raise InvalidInput(
+                f"{dataset.source}: variable {name!r} has a missing value at {levels.index[missing[0]].date()}."
+            )
+    if spec.test_size >= len(levels):
+        raise InvalidInput(
+            f"{dataset.source}: test size {spec.test_size} leaves no training rows out of {len(levels)}."
+        )
+    train = levels.iloc[: -spec.test_size]
+    test = levels.iloc[-spec.test_size :]
+    for name in spec.variables:
+        if is_log(spec.transforms[name]) and (train[name] <= 0).any():
+            bad = train.index[np.flatnonzero((train[name] <= 0).to_numpy())[0]]
+            raise InvalidInput(
+                f"{dataset.source}: variable {name!r} has a non-positive value at {bad.date()}, "
+                f"so the {spec.transforms[name]} transform cannot be used."
+            )
+    transformed = apply_transforms(train, spec.transforms)
+    for name in spec.variables:
+        if np.ptp(transformed[name].to_numpy()) == 0:
+            state = "after the " + spec.transforms[name] + " transform" if spec.transforms[name] != "none" else ""
+            raise InvalidInput(
+                f"{dataset.source}: variable {name!r} is constant in the training data {state}".rstrip() + "."
+            )
+    _check_enough_rows(dataset.source, spec, len(transformed))
+    return PreparedData(train_levels=train, test_levels=test, train_transformed=transformed)
+
+
+def _check_enough_rows(source: str, spec: TrainSpec, rows: int) -> None:
+    # The same bound statsmodels applies: the largest model must leave degrees of freedom.
+    k = len(spec.variables)
+    n_trend = len(spec.trend) if spec.trend.startswith("c") else 0
+    max_estimable = (rows - k - n_trend) // (1 + k)
+    needed = spec.max_lags if spec.lags is None else spec.lags
+    if needed > max_estimable:
+        fewest = needed * (1 + k) + k + n_trend
+        raise InvalidInput(
+            f"{source}: {rows} training rows (after transforms) are too few for {needed} lags of {k} variables; "
+            f"use at most {max(max_estimable, 0)} lags, a smaller test size, "
+            f"or data with at least {fewest} training rows."
+        )
+
+
+@dataclass
+class LagSelection:
+    """Information criteria for p = p_min..max_lags on a common sample, and the p each selects."""
+
+    table: pd.DataFrame  # index p, columns aic, bic, hqic, fpe
+    selected: dict[str, int]
+    max_lags: int
+    trend: str
+
+
+def select_lag_order(train_transformed: pd.DataFrame, max_lags: int, trend: str) -> LagSelection:
+    """The lag-selection table, as statsmodels' VAR.select_order computes it."""
+    model = VAR(train_transformed.to_numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = model.select_order(maxlags=max_lags, trend=trend)
+    p_min = 0 if trend != "n" else 1
+    table = pd.DataFrame(
+        {name: np.asarray(result.ics[name], dtype=float) for name in CRITERIA},
+        index=pd.RangeIndex(p_min, max_lags + 1, name="p"),
+    )
+    selected = {name: int(result.selected_orders[name]) for name in CRITERIA}
+    return LagSelection(table=table, selected=selected, max_lags=max_lags, trend=trend)
+
+
+@dataclass
+class VariableMetrics:
+    rmse: float
+    mae: float
+    mape: float | None  # percent; None when every actual value is zero
+    mape_skipped_zeros: int
+    theil_u: float | None  # RMSE over the no-change forecast's RMSE; None if that is zero
+
+
+def score_forecast(forecast: Forecast, test_levels: pd.DataFrame, last_levels: pd.Series) -> dict[str, VariableMetrics]:
+    """Per-variable accuracy of the level forecast over the test horizon."""
+    metrics = {}
+    for name in forecast.variables:
+        actual = test_levels[name].to_numpy()
+        predicted = forecast.point[name].to_numpy()[: len(actual)]
+        errors = predicted - actual
+        nonzero = actual != 0
+        naive_rmse = float(np.sqrt(np.mean((last_levels[name] - actual) ** 2)))
+        rmse = float(np.sqrt(np.mean(errors**2)))
+        metrics[name] = VariableMetrics(
+            rmse=rmse,
+            mae=float(np.mean(np.abs(errors))),
+            mape=float(np.mean(np.abs(errors[nonzero] / actual[nonzero])) * 100) if nonzero.any() else None,
+            mape_skipped_zeros=int((~nonzero).sum()),
+            theil_u=rmse / naive_rmse if naive_rmse > 0 else None,
+        )
+    return metrics
+
+
+@dataclass
+class TrainResult:
+    """A fitted VAR with its lag table, test forecast and metrics; `model` is what gets stored."""
+
+    spec: TrainSpec
+    dataset_source: str
+    model: VarModel
+    selection: LagSelection
+    chosen_by: str  # 'aic'... or 'fixed'
+    train_levels: pd.DataFrame
+    test_levels: pd.DataFrame
+    test_forecast: Forecast
+    metrics: dict[str, VariableMetrics]
+    stability: Stability
+    nobs: int  # rows used in estimation (transformed rows minus p)
+    notes: list[str] = field(default_factory=list)
+    statsmodels_results: object | None = field(default=None, repr=False)  # in memory only, never stored
+
+
+def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
+    """Fit a VAR as statsmodels' VAR.fit(maxlags=..., ic=...) or VAR.fit(p) does, and score it."""
+    data = prepare(dataset, spec)
+    selection = select_lag_order(data.train_transformed, spec.max_lags, spec.trend)
+    p = spec.lags if spec.lags is not None else selection.selected[spec.criterion]
+    results = VAR(data.train_transformed.to_numpy()).fit(p, trend=spec.trend)
+    model = VarModel(
+        variables=list(spec.variables),
+        transforms=[spec.transforms[v] for v in spec.variables],
+        trend=spec.trend,
+        coefs=np.asarray(results.coefs, dtype=float).reshape(p, len(spec.variables), len(spec.variables)),
+        trend_coefs=np.asarray(results.coefs_exog, dtype=float).T.reshape(-1, len(spec.variables)),
+        sigma_u=np.asarray(results.sigma_u, dtype=float),
+        n_totobs=len(data.train_transformed),
+        last_observations=data.train_transformed.to_numpy()[len(data.train_transformed) - p :],
+        last_levels=data.train_levels.iloc[-1].to_numpy(dtype=float),
+        last_date=data.train_levels.index[-1],
+        freq=dataset.freq,
+    )
+    test_forecast = model.forecast(spec.test_size, spec.alpha)
+    stability = model.stability()
+    notes = list(dataset.notes)
+    if not stability.stable:
+        notes.append(
+            f"the fitted VAR is not stable (largest companion eigenvalue modulus {stability.max_modulus:.4f} ≥ 1): "
+            "forecasts may explode; consider differencing"
+        )
+    if p == 0:
+        notes.append("lag order 0: the model has no dynamics and forecasts the mean of the transformed data")
+    return TrainResult(
+        spec=spec,
+        dataset_source=dataset.source,
+        model=model,
+        selection=selection,
+        chosen_by=spec.criterion if spec.lags is None else "fixed",
+        train_levels=data.train_levels,
+        test_levels=data.test_levels,
+        test_forecast=test_forecast,
+        metrics=score_forecast(test_forecast, data.test_levels, data.train_levels.iloc[-1]),
+        stability=stability,
+        nobs=int(results.nobs),
+        notes=notes,
+        statsmodels_results=results,
+    )
