@@ -269,8 +269,7 @@ class ModelRegistry:
 
     def next_version(self, name: str) -> Version:
         """The next patch after the highest release (0.0.1 for a new model)."""
-        releases = [s.semver for s in self.list_versions(name) if not s.is_snapshot]
-        return max(releases).next_patch() if releases else Version(0, 0, 1)
+        return next_release(self.list_versions(name))
 
     # ----- deleting ---------------------------------------------------------------------------
 
@@ -287,6 +286,12 @@ class ModelRegistry:
         for file in artifact.DATA_OBJECTS:
             self.store.delete(prefix + file)
         self._update_index(name, lambda versions: {v: e for v, e in versions.items() if v != str(version)})
+
+
+def next_release(versions: list[VersionSummary]) -> Version:
+    """The next patch after the highest release among `versions` (0.0.1 when there is none)."""
+    releases = [v.semver for v in versions if not v.is_snapshot]
+    return max(releases).next_patch() if releases else Version(0, 0, 1)
 
 
 def _as_version(version: str | Version) -> Version:

@@ -1,0 +1,21 @@
+"""varlib dashboard: 1. Train  2. Publish  3. Forecast  4. Registry."""
+
+import streamlit as st
+
+from ui.widgets import store_sidebar
+
+st.set_page_config(page_title="varlib: VAR models", page_icon=":material/ssid_chart:", layout="wide")
+
+pages = {
+    "Build a model": [
+        st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
+        st.Page("pages/publish.py", title="Publish", icon=":material/cloud_upload:"),
+    ],
+    "Use stored models": [
+        st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
+        st.Page("pages/registry.py", title="Registry", icon=":material/inventory_2:"),
+    ],
+}
+page = st.navigation(pages)
+store_sidebar()
+page.run()

@@ -1,0 +1,142 @@
+"""Train: choose data and variables, inspect the lag criteria, fit a VAR and judge it on the test data."""
+
+from dataclasses import asdict
+
+import pandas as pd
+import streamlit as st
+
+from ui import session
+from ui.widgets import show_error
+from varlib import InvalidInput, TrainSpec, VarlibError
+from varlib.data import MACRODATA, MISSING_POLICIES
+from varlib.plots import plot_criteria, plot_forecast, plot_series
+from varlib.training import CRITERIA
+from varlib.transforms import TRANSFORMS
+
+st.title("Train a VAR")
+
+# 1. Data -----------------------------------------------------------------------------------------
+st.header("1. Data")
+source = st.radio("Data source", ["Built-in macrodata (US, quarterly)", "Upload a CSV"], horizontal=True)
+if source.startswith("Built-in"):
+    choice = (MACRODATA, None, None, "error")
+else:
+    upload = st.file_uploader("CSV with a date column and numeric columns", type=["csv", "txt"])
+    left, right = st.columns(2)
+    date_column = left.text_input("Date column (empty: detect)", "")
+    missing = right.selectbox("Missing values", MISSING_POLICIES, help="error: refuse; drop rows; interpolate")
+    if upload is None:
+        st.info("Upload a CSV to continue, or use the built-in macrodata.")
+        st.stop()
+    choice = (upload.name, upload.getvalue(), date_column.strip() or None, missing)
+
+try:
+    data = session.dataset(*choice)
+except InvalidInput as exc:
+    show_error(exc)
+    st.stop()
+st.session_state[session.DATASET_CHOICE] = choice
+for note in data.notes:
+    st.info(f"Note: {note}.")
+st.caption(f"{data.source}: {len(data.frame)} rows, {data.frame.index[0].date()} to {data.frame.index[-1].date()}, "
+           f"frequency {data.freq}.")  # fmt: skip
+
+previous = st.session_state.get(session.SPEC)
+default_vars = [v for v in (previous.variables if previous else ["realgdp", "realcons"]) if v in data.variables]
+variables = st.multiselect("Variables", data.variables, default=default_vars or data.variables[:2])
+with st.expander("Preview", expanded=True):
+    if variables:
+        st.plotly_chart(plot_series(data.frame, variables), width="stretch")
+    st.dataframe(data.frame[variables or data.variables].tail(8), width="stretch")
+
+# 2. Lag selection --------------------------------------------------------------------------------
+st.header("2. Lag selection")
+with st.form("train_parameters"):
+    st.write("Transform per variable")
+    transform_columns = st.columns(max(len(variables), 1))
+    transforms = {}
+    for column, name in zip(transform_columns, variables, strict=False):
+        default = previous.transforms.get(name, "logdiff") if previous else "logdiff"
+        transforms[name] = column.selectbox(name, TRANSFORMS, index=TRANSFORMS.index(default), key=f"transform_{name}")
+    left, middle, right = st.columns(3)
+    test_size = left.number_input("Test size (rows held out)", 1, 500, previous.test_size if previous else 12)
+    max_lags = middle.number_input("Max lags", 1, 48, previous.max_lags if previous else 12)
+    trend = right.selectbox("Trend", ["c", "ct", "n"], format_func={"c": "constant", "ct": "constant + trend",
+                                                                      "n": "none"}.get)  # fmt: skip
+    submitted = st.form_submit_button("Compute lag criteria", type="primary")
+
+if submitted:
+    spec = TrainSpec.build(variables, transforms, test_size=int(test_size), max_lags=int(max_lags), trend=trend)
+    with st.status("Computing information criteria for each lag order…") as status:
+        try:
+            selection = session.lag_selection(data, spec)
+        except VarlibError as exc:
+            status.update(label="Lag selection failed", state="error")
+            show_error(exc)
+            st.stop()
+        status.update(label=f"Criteria computed for p = {selection.table.index[0]}…{spec.max_lags}", state="complete")
+    st.session_state[session.SPEC] = spec
+    st.session_state[session.SELECTION] = selection
+    st.session_state.pop(session.RESULT, None)
+
+spec = st.session_state.get(session.SPEC)
+selection = st.session_state.get(session.SELECTION)
+if spec is None or selection is None:
+    st.info("Choose the parameters and compute the lag criteria.")
+    st.stop()
+
+table, chart = st.columns([2, 3])
+table.dataframe(
+    selection.table.style.highlight_min(color="#c8e6c9").format("{:.6g}"),
+    width="stretch",
+    height=min(38 + 35 * len(selection.table), 600),
+)
+table.caption("Minimum of each criterion highlighted. Selected: "
+              + ", ".join(f"{c.upper()} p={p}" for c, p in selection.selected.items()))  # fmt: skip
+chart.plotly_chart(plot_criteria(selection), width="stretch")
+
+# 3. Fit ------------------------------------------------------------------------------------------
+st.header("3. Fit")
+by = st.radio("Choose the lag order", ["by criterion", "fixed p"], horizontal=True)
+if by == "by criterion":
+    criterion = st.selectbox("Criterion", CRITERIA, format_func=lambda c: f"{c.upper()} (p = {selection.selected[c]})")
+    fit_spec = TrainSpec(**{**asdict(spec), "criterion": criterion, "lags": None})
+else:
+    p = st.number_input("Lag order p", 0, int(spec.max_lags), selection.selected["aic"])
+    fit_spec = TrainSpec(**{**asdict(spec), "lags": int(p)})
+
+if st.button("Fit VAR", type="primary"):
+    with st.status("Fitting the VAR and forecasting the test data…") as status:
+        try:
+            st.session_state[session.RESULT] = session.fit(data, fit_spec)
+        except VarlibError as exc:
+            status.update(label="Fit failed", state="error")
+            show_error(exc)
+            st.stop()
+        status.update(label="Fitted", state="complete")
+
+result = st.session_state.get(session.RESULT)
+if result is None:
+    st.stop()
+
+# 4. Results --------------------------------------------------------------------------------------
+st.header("4. Result")
+by_text = "fixed" if result.chosen_by == "fixed" else f"by {result.chosen_by.upper()}"
+cols = st.columns(4)
+cols[0].metric("Lag order p", result.model.lag_order, by_text, delta_color="off")
+cols[1].metric("Stable", "yes" if result.stability.stable else "NO")
+cols[2].metric("Training rows", len(result.train_levels))
+cols[3].metric("Test rows", len(result.test_levels))
+if not result.stability.stable:
+    st.warning(f"The fitted VAR is not stable (largest companion eigenvalue modulus "
+               f"{result.stability.max_modulus:.4f} ≥ 1): forecasts may explode.")  # fmt: skip
+for note in result.notes:
+    if "not stable" not in note:
+        st.info(f"Note: {note}.")
+st.subheader("Test metrics (levels)")
+metrics = pd.DataFrame({v: asdict(m) for v, m in result.metrics.items()}).T
+metrics.columns = ["RMSE", "MAE", "MAPE %", "MAPE zeros skipped", "Theil's U"]
+st.dataframe(metrics.style.format("{:.4g}", na_rep="–"), width="stretch")
+st.caption("Theil's U below 1 beats the no-change forecast from the same origin.")
+st.plotly_chart(plot_forecast(result.test_forecast, result.train_levels, result.test_levels), width="stretch")
+st.page_link("pages/publish.py", label="Publish this model as a version", icon=":material/cloud_upload:")

@@ -1,0 +1,148 @@
+"""Streamlit glue shared by the pages: store settings, caches and session-state keys.
+
+Pages lay out widgets; everything they compute comes from varlib through the cached functions here.
+Session-state keys are plain strings (widget keys vanish when the user switches pages).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+
+import streamlit as st
+
+from varlib import (
+    Dataset,
+    Forecast,
+    LagSelection,
+    ModelRegistry,
+    ModelVersion,
+    StoreError,
+    TrainResult,
+    TrainSpec,
+    VersionSummary,
+    load_dataset,
+    open_store,
+    read_csv,
+    select_lag_order,
+    train,
+)
+from varlib.store import STORE_ENV, store_url_from_env
+from varlib.training import prepare
+
+# Session-state keys: results that must survive switching pages.
+DATASET_CHOICE = "data_choice"  # (source label, csv bytes or None, date column, missing policy)
+SPEC = "train_spec"  # TrainSpec whose lag table is shown
+SELECTION = "train_selection"  # LagSelection for SPEC
+RESULT = "train_result"  # TrainResult of the last fit
+FORECAST_MODEL = "forecast_model"  # model preselected on the Forecast page (set by Publish)
+FORECAST_VERSION = "forecast_version"  # version preselected on the Forecast page
+STORE_GENERATION = "store_generation"  # bumped after this session writes to the store: listings refresh
+
+SETTING_NAMES = (STORE_ENV, "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
+                 "AWS_SESSION_TOKEN", "VARLIB_S3_TIMEOUT")  # fmt: skip
+
+
+def store_settings() -> dict[str, str]:
+    """Store settings: the environment first, then `.streamlit/secrets.toml` for what it does not set."""
+    settings = {name: os.environ[name] for name in SETTING_NAMES if os.environ.get(name)}
+    try:
+        secrets: Mapping = st.secrets
+        for name in SETTING_NAMES:
+            if name not in settings and name in secrets:
+                settings[name] = str(secrets[name])
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        pass  # no secrets file: the environment (or the local default) is all there is
+    return settings
+
+
+def store_url() -> str:
+    return store_url_from_env(store_settings())
+
+
+@st.cache_resource(show_spinner=False)
+def _registry(url: str, settings: tuple[tuple[str, str], ...]) -> ModelRegistry:
+    return ModelRegistry(open_store(url, dict(settings)))
+
+
+def registry() -> ModelRegistry:
+    """The store client for this app, created once per URL and settings."""
+    settings = store_settings()
+    return _registry(store_url_from_env(settings), tuple(sorted(settings.items())))
+
+
+def generation() -> int:
+    return st.session_state.get(STORE_GENERATION, 0)
+
+
+def store_changed() -> None:
+    """Call after a publish or delete: cached listings are keyed on this counter."""
+    st.session_state[STORE_GENERATION] = generation() + 1
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def _store_problem(url: str, store_generation: int) -> str | None:
+    try:
+        registry().store.check()
+    except StoreError as exc:
+        return str(exc)
+    return None
+
+
+def store_problem() -> str | None:
+    """None when the store answers, else the one-sentence reason (checked at most every 10 s)."""
+    return _store_problem(store_url(), generation())
+
+
+# ----- data and training ------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def dataset(source: str, csv_bytes: bytes | None, date_column: str | None, missing: str) -> Dataset:
+    if csv_bytes is None:
+        return load_dataset(source)
+    return read_csv(csv_bytes, name=source, date_column=date_column or None, missing=missing)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def lag_selection(data: Dataset, spec: TrainSpec) -> LagSelection:
+    prepared = prepare(data, spec)
+    return select_lag_order(prepared.train_transformed, spec.max_lags, spec.trend)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def fit(data: Dataset, spec: TrainSpec) -> TrainResult:
+    # The statsmodels results object is large and only needed in memory by tests; the UI drops it.
+    return dataclasses.replace(train(data, spec), statsmodels_results=None)
+
+
+# ----- stored versions --------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def model_names(url: str, store_generation: int) -> list[str]:
+    return registry().list_models()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def versions(url: str, name: str, store_generation: int) -> list[VersionSummary]:
+    return registry().list_versions(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_version(url: str, name: str, version: str, created: str) -> ModelVersion:
+    """A verified version. Keyed by its created time: a republished SNAPSHOT is loaded afresh."""
+    return registry().load(name, version)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def forecast(url: str, name: str, version: str, created: str, steps: int, alpha: float) -> Forecast:
+    return load_version(url, name, version, created).forecast(steps, alpha)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def forecast_csv(url: str, name: str, version: str, created: str, steps: int, alpha: float) -> str:
+    """The same CSV bytes as `python -m varlib forecast ... --csv`."""
+    test_levels = load_version(url, name, version, created).test_levels
+    return forecast(url, name, version, created, steps, alpha).to_csv(test_levels)
