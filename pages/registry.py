@@ -62,7 +62,7 @@ packages.subheader("Packages")
 packages.dataframe(pd.Series(meta["packages"], name="version"), width="stretch")
 
 st.subheader("Lag selection")
-lag_table = pd.DataFrame(meta["lag_selection"]["table"]).set_index("p")
+lag_table = pd.DataFrame(meta["lag_selection"]["table"]).set_index("p").rename(columns=str.upper)
 st.dataframe(lag_table.style.highlight_min(color="#c8e6c9").format("{:.6g}"), width="stretch")
 st.caption(f"Max lags {meta['lag_selection']['max_lags']}, trend {meta['lag_selection']['trend']}; "
            f"chosen p = {meta['model']['lag_order']} ({meta['model']['chosen_by']}).")  # fmt: skip

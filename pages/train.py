@@ -47,7 +47,8 @@ variables = st.multiselect("Variables", data.variables, default=default_vars or 
 with st.expander("Preview", expanded=True):
     if variables:
         st.plotly_chart(plot_series(data.frame, variables), width="stretch")
-    st.dataframe(data.frame[variables or data.variables].tail(8), width="stretch")
+    preview = data.frame[variables or data.variables].tail(8)
+    st.dataframe(preview.set_axis(preview.index.strftime("%Y-%m-%d")), width="stretch")
 
 # 2. Lag selection --------------------------------------------------------------------------------
 st.header("2. Lag selection")
@@ -87,7 +88,7 @@ if spec is None or selection is None:
 
 table, chart = st.columns([2, 3])
 table.dataframe(
-    selection.table.style.highlight_min(color="#c8e6c9").format("{:.6g}"),
+    selection.table.rename(columns=str.upper).style.highlight_min(color="#c8e6c9").format("{:.6g}"),
     width="stretch",
     height=min(38 + 35 * len(selection.table), 600),
 )

@@ -59,7 +59,11 @@ def plot_criteria(selection: LagSelection) -> go.Figure:
     fig.update_xaxes(title_text="lag order p", dtick=1)
     fig.update_yaxes(title_text="AIC / BIC / HQIC", secondary_y=False)
     fig.update_yaxes(title_text="FPE", secondary_y=True, showgrid=False)
-    fig.update_layout(height=360, margin={"t": 30, "b": 20, "l": 20, "r": 20}, legend={"orientation": "h"})
+    fig.update_layout(
+        height=380,
+        margin={"t": 50, "b": 20, "l": 20, "r": 20},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
     return fig
 
 
@@ -79,13 +83,14 @@ def plot_forecast(
         at = {"row": i // cols + 1, "col": i % cols + 1}
         first = i == 0
         fig.add_trace(
-            go.Scatter(x=forecast.upper.index, y=forecast.upper[name], line={"width": 0}, showlegend=False,
-                       hoverinfo="skip", legendgroup="band"),
+            go.Scatter(x=forecast.upper.index, y=forecast.upper[name], mode="lines", line={"width": 0},
+                       showlegend=False, name="upper", legendgroup="band", marker={"color": BAND_COLOR}),
             **at,
         )  # fmt: skip
         fig.add_trace(
-            go.Scatter(x=forecast.lower.index, y=forecast.lower[name], line={"width": 0}, fill="tonexty",
-                       fillcolor=BAND_COLOR, name=f"{level:g}% interval", showlegend=first, legendgroup="band"),
+            go.Scatter(x=forecast.lower.index, y=forecast.lower[name], mode="lines", line={"width": 0},
+                       fill="tonexty", fillcolor=BAND_COLOR, name=f"{level:g}% interval", showlegend=first,
+                       legendgroup="band", marker={"color": BAND_COLOR}),
             **at,
         )  # fmt: skip
         fig.add_trace(
@@ -105,6 +110,9 @@ def plot_forecast(
             **at,
         )  # fmt: skip
     fig.update_layout(
-        height=320 * rows, margin={"t": 40, "b": 20, "l": 20, "r": 20}, legend={"orientation": "h", "y": -0.08}
+        height=320 * rows + 40,
+        margin={"t": 80, "b": 20, "l": 20, "r": 20},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0},
+        hovermode="x unified",
     )
     return fig

@@ -1,0 +1,146 @@
+"""The real browser path: `streamlit run app.py` driven by Playwright in Debian's Chromium.
+
+Train -> publish -> forecast -> download the CSV, on the local store and on a real S3 server.
+Screenshots of each page land in test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.conftest import unique_bucket
+from tests.s3server import SECRET_KEY, free_port_pairs
+from varlib import ModelRegistry, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+class StreamlitServer:
+    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+        self.port = free_port_pairs(1)[0]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "streamlit.log"
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VARLIB_"))}
+        with open(self.log_path, "wb") as log:  # a file, not a pipe: a full pipe would block the server
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+                 "--server.address", "127.0.0.1", "--server.port", str(self.port),
+                 "--browser.gatherUsageStats", "false"],
+                cwd=workdir, env={**clean, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start: {self.log_path.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(params=["file", "s3"])
+def app_server(request, tmp_path) -> Iterator[tuple[StreamlitServer, dict[str, str]]]:
+    if request.param == "file":
+        env = {"VARLIB_STORE": f"file://{tmp_path / 'store'}"}
+    else:
+        env = {"VARLIB_STORE": f"s3://{unique_bucket()}", **request.getfixturevalue("s3_server").settings()}
+    server = StreamlitServer(env, tmp_path)
+    yield server, env
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: apt-get install chromium (the CI script does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def settle(page: Page) -> None:
+    """Wait until the script has finished running (Streamlit's own e2e tests do the same)."""
+    page.wait_for_selector(IDLE, timeout=60_000)
+
+
+def shoot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_train_publish_forecast_download_in_a_browser(app_server, browser, request) -> None:
+    server, env = app_server
+    backend = request.node.callspec.params["app_server"]
+    context = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server.url)
+    settle(page)
+    expect(page.get_by_role("heading", name="Train a VAR")).to_be_visible()
+    expect(page.get_by_text("Store answers")).to_be_visible()
+
+    page.get_by_role("button", name="Compute lag criteria").click()
+    expect(page.get_by_text("Selected: AIC p=3, BIC p=1, HQIC p=2, FPE p=3")).to_be_visible()
+    settle(page)
+    page.get_by_role("button", name="Fit VAR").click()
+    expect(page.get_by_role("heading", name="4. Result")).to_be_visible()
+    settle(page)
+    shoot(page, f"train-{backend}")
+
+    page.get_by_role("link", name="Publish").first.click()
+    expect(page.get_by_role("heading", name="Publish a version")).to_be_visible()
+    settle(page)
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.get_by_text("Published var 0.0.1 to the")).to_be_visible()
+    settle(page)
+    shoot(page, f"publish-{backend}")
+
+    page.get_by_role("link", name="Forecast with var 0.0.1").click()
+    expect(page.get_by_role("heading", name="Forecast")).to_be_visible()
+    download_button = page.get_by_role("button", name="Download forecast CSV")
+    expect(download_button).to_be_visible()
+    settle(page)
+    version_box = page.get_by_role("combobox", name="Version (newest first)")
+    expect(version_box).to_have_value(re.compile(r"^0\.0\.1 · .* · p=3 · test RMSE"))  # the one just published
+    shoot(page, f"forecast-{backend}")
+    with page.expect_download() as download_info:
+        download_button.click()
+    download = download_info.value
+    assert download.suggested_filename == "var-0.0.1-forecast.csv"
+    downloaded = Path(download.path()).read_bytes()
+    expected = ModelRegistry(open_store(env["VARLIB_STORE"], env)).load("var", "0.0.1").forecast_csv(12)
+    assert downloaded == expected.encode()
+    assert downloaded.decode().count("\n") == 13  # header + 12 steps
+
+    page.get_by_role("link", name="Registry").first.click()
+    expect(page.get_by_role("heading", name="Checksums")).to_be_visible()
+    settle(page)
+    shoot(page, f"registry-{backend}")
+    assert SECRET_KEY not in page.content()
+    context.close()
