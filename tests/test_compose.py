@@ -16,11 +16,11 @@ def compose() -> dict:
 
 def test_services_and_pinned_images() -> None:
     services = compose()["services"]
-    assert set(services) == {"minio", "create-bucket", "app"}
+    assert set(services) == {"minio", "create-bucket", "app", "api"}
     for name in ("minio", "create-bucket"):
         image = services[name]["image"]
         assert re.fullmatch(r"minio/(minio|mc):RELEASE\.\d{4}-\d\d-\d\dT[\d-]+Z", image), image
-    assert services["app"]["build"] == "."
+    assert services["app"]["build"] == services["api"]["build"] == "."
 
 
 def test_minio_ports_volume_and_healthcheck() -> None:
@@ -70,3 +70,13 @@ def test_dockerfile_copies_what_the_app_needs() -> None:
     for source in re.findall(r"^COPY (\S+)", dockerfile, flags=re.MULTILINE):
         assert (ROOT / source).exists(), source
     assert 'CMD ["streamlit", "run", "app.py"' in dockerfile
+
+
+def test_api_serves_the_same_store_as_the_app() -> None:
+    services = compose()["services"]
+    api, app = services["api"], services["app"]
+    assert api["command"] == ["python", "-m", "varlib", "serve", "--host", "0.0.0.0", "--port", "8000"]
+    assert api["environment"] == app["environment"]
+    assert api["depends_on"] == app["depends_on"]
+    assert "8000:8000" in api["ports"]
+    assert "/healthz" in " ".join(api["healthcheck"]["test"])

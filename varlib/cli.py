@@ -22,6 +22,7 @@ from varlib.data import MACRODATA, MISSING_POLICIES, Dataset, load_dataset, read
 from varlib.errors import InvalidInput, VarlibError
 from varlib.model import TRENDS
 from varlib.registry import ModelRegistry
+from varlib.serving import DEFAULT_CACHE_SIZE
 from varlib.store import open_store
 from varlib.training import CRITERIA, TrainResult, TrainSpec, train
 
@@ -82,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     reindex = commands.add_parser("reindex", help="rebuild a model's version index from its manifests")
     reindex.add_argument("name")
     reindex.add_argument("--json", action="store_true")
+
+    serve = commands.add_parser("serve", help="serve forecasts over HTTP (OpenAPI docs at /apidocs)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--cache-size", type=int, default=DEFAULT_CACHE_SIZE, help="release versions kept in memory")
 
     delete = commands.add_parser("delete", help="delete a SNAPSHOT version (releases are immutable)")
     delete.add_argument("name")
@@ -294,6 +300,20 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from varlib.api import create_app
+
+    if args.cache_size < 1:
+        raise InvalidInput(f"The cache size must be at least 1, got {args.cache_size}.")
+    registry = _registry(args)
+    print(f"Serving forecasts from the {registry.store.location} on http://{args.host}:{args.port} "
+          f"(docs at /apidocs).", file=sys.stderr)  # fmt: skip
+    uvicorn.run(create_app(registry, args.cache_size), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 _COMMANDS = {
     "train": cmd_train,
     "list": cmd_list,
@@ -301,4 +321,5 @@ _COMMANDS = {
     "forecast": cmd_forecast,
     "reindex": cmd_reindex,
     "delete": cmd_delete,
+    "serve": cmd_serve,
 }

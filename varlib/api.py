@@ -1,0 +1,230 @@
+"""The REST forecast service: `python -m varlib serve`; Swagger UI at /apidocs, schema at /openapi.json.
+
+Errors are JSON `{"error": CODE, "message": SENTENCE}` with one status per error type (table below);
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+import swagger_ui_bundle
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from varlib._version import __version__
+from varlib.errors import IntegrityError, InvalidInput, NotFound, StoreError, VarlibError, VersionExists
+from varlib.model import MAX_FORECAST_STEPS
+from varlib.naming import MODEL_NAME_REGEX, VERSION_OR_LATEST_REGEX
+from varlib.registry import ModelRegistry
+from varlib.serving import DEFAULT_CACHE_SIZE, VersionCache
+
+log = logging.getLogger("varlib.api")
+
+# The one place where varlib errors become HTTP statuses.
+ERROR_STATUS: dict[type[VarlibError], tuple[int, str]] = {
+    InvalidInput: (422, "invalid_input"),
+    NotFound: (404, "not_found"),
+    VersionExists: (409, "version_exists"),
+    IntegrityError: (409, "integrity_error"),
+    StoreError: (503, "store_unavailable"),
+}
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="machine-readable error code", examples=["not_found"])
+    message: str = Field(description="one sentence saying what failed and where")
+
+
+class StoreHealth(BaseModel):
+    location: str
+    ok: bool
+    message: str | None = None
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    version: str
+    store: StoreHealth
+
+
+class VersionInfo(BaseModel):
+    name: str
+    version: str
+    created: str
+    lag_order: int
+    variables: list[str]
+    transforms: dict[str, str]
+    trend: str
+    test_rmse: dict[str, float]
+    train_start: str
+    train_end: str
+    test_start: str
+    test_end: str
+    stable: bool
+    note: str = ""
+
+
+class VersionDetail(BaseModel):
+    name: str
+    version: str
+    metadata: dict[str, Any] = Field(description="model.json: parameters, data ranges, lag table, metrics")
+    manifest: dict[str, Any] = Field(description="manifest.json: sha256 and size of every object")
+
+
+class ForecastCell(BaseModel):
+    point: float
+    lower: float
+    upper: float
+    actual: float | None = Field(None, description="the test data's value where the step falls inside it")
+
+
+class ForecastResponse(BaseModel):
+    name: str
+    version: str = Field(description="the concrete version served (latest resolved)")
+    steps: int
+    alpha: float
+    variables: list[str]
+    forecast: list[dict[str, Any]] = Field(
+        description="one row per step: {'date': ISO date, VARIABLE: {point, lower, upper[, actual]}}"
+    )
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": code.replace("_", " ")} for status, code in ERROR_STATUS.values()
+}
+# The patterns are documented, not enforced by FastAPI: varlib's own check gives the clearer 422 message.
+ModelName = Annotated[
+    str,
+    Path(description="model name: 1-64 of a-z, 0-9, '-', '_'", examples=["var"],
+         json_schema_extra={"pattern": MODEL_NAME_REGEX}),
+]  # fmt: skip
+VersionText = Annotated[
+    str,
+    Path(description="MAJOR.MINOR.PATCH[-SNAPSHOT] or latest", examples=["latest"],
+         json_schema_extra={"pattern": VERSION_OR_LATEST_REGEX}),
+]  # fmt: skip
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": code, "message": message})
+
+
+def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) -> FastAPI:
+    """The service over one store; releases are cached in a bounded LRU of `cache_size` versions."""
+    cache = VersionCache(registry, cache_size)
+    app = FastAPI(
+        title="varlib forecast service",
+        version=__version__,
+        description="Forecasts in levels, with intervals, from any stored VAR version. Models are verified "
+        "(sha256) on load; releases are immutable and cached; `latest` and SNAPSHOTs are re-checked per request.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.cache = cache
+    # Swagger UI from the swagger-ui-bundle package, not a CDN: the docs work on machines without internet.
+    app.mount("/apidocs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="apidocs-assets")
+
+    @app.get("/apidocs", include_in_schema=False)
+    def apidocs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - API docs",
+            swagger_js_url="/apidocs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/apidocs-assets/swagger-ui.css",
+            swagger_favicon_url="/apidocs-assets/favicon-32x32.png",
+        )
+
+    @app.exception_handler(VarlibError)
+    async def varlib_error(request: Request, exc: VarlibError) -> JSONResponse:
+        status, code = next(
+            (value for kind, value in ERROR_STATUS.items() if isinstance(exc, kind)), (500, "internal_error")
+        )
+        return _error(status, code, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for problem in exc.errors():
+            where = ".".join(str(part) for part in problem.get("loc", ()) if part not in ("query", "path"))
+            problems.append(f"{where}: {problem.get('msg', 'invalid')}")
+        return _error(422, "invalid_input", "Invalid request parameters: " + "; ".join(problems) + ".")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected %s serving %s", type(exc).__name__, request.url.path)
+        return _error(500, "internal_error", "The service failed unexpectedly; the error is in its log.")
+
+    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["service"])
+    def healthz() -> Any:
+        """The service, and whether the store answers (503 when it does not)."""
+        try:
+            registry.store.check()
+        except StoreError as exc:
+            body = Health(status="store_unavailable", version=__version__,
+                          store=StoreHealth(location=registry.store.location, ok=False, message=str(exc)))  # fmt: skip
+            return JSONResponse(status_code=503, content=body.model_dump())
+        return Health(status="ok", version=__version__, store=StoreHealth(location=registry.store.location, ok=True))
+
+    @app.get("/models", response_model=list[str], responses=ERROR_RESPONSES, tags=["models"])
+    def list_models() -> list[str]:
+        """Names of the stored models."""
+        return registry.list_models()
+
+    @app.get("/models/{name}/versions", response_model=list[VersionInfo], responses=ERROR_RESPONSES, tags=["models"])
+    def list_versions(name: ModelName) -> list[dict[str, Any]]:
+        """A model's versions with key metadata, newest first."""
+        versions = registry.list_versions(name)
+        if not versions:
+            raise NotFound(f"Model {name!r} has no versions in the {registry.store.location}.")
+        return [v.to_dict() for v in versions]
+
+    @app.get(
+        "/models/{name}/versions/{version}", response_model=VersionDetail, responses=ERROR_RESPONSES, tags=["models"]
+    )
+    def version_detail(name: ModelName, version: VersionText) -> dict[str, Any]:
+        """One version's metadata and manifest (`latest` allowed)."""
+        loaded = cache.get(name, version)
+        return {"name": name, "version": str(loaded.version), "metadata": loaded.metadata, "manifest": loaded.manifest}
+
+    @app.get(
+        "/models/{name}/versions/{version}/forecast",
+        response_model=ForecastResponse,
+        responses={**ERROR_RESPONSES, 200: {"content": {"text/csv": {}}, "description": "JSON, or CSV on request"}},
+        tags=["forecast"],
+    )
+    def forecast(
+        request: Request,
+        name: ModelName,
+        version: VersionText,
+        steps: Annotated[int, Query(ge=1, le=MAX_FORECAST_STEPS, description="steps after the training data")],
+        alpha: Annotated[float, Query(gt=0, lt=1, description="1 - interval level: 0.05 gives 95%")] = 0.05,
+    ) -> Any:
+        """Forecasts in levels from the end of the version's training data: exactly `steps` rows.
+
+        With `Accept: text/csv`, the same CSV as `python -m varlib forecast ... --csv`.
+        """
+        loaded = cache.get(name, version)
+        result = loaded.forecast(steps, alpha)
+        if "text/csv" in request.headers.get("accept", ""):
+            filename = f"{name}-{loaded.version}-forecast.csv"
+            return Response(
+                result.to_csv(loaded.test_levels),
+                media_type="text/csv",
+                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            )
+        return {
+            "name": name,
+            "version": str(loaded.version),
+            "steps": steps,
+            "alpha": alpha,
+            "variables": loaded.model.variables,
+            "forecast": result.to_records(loaded.test_levels),
+        }
+
+    return app
