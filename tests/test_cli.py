@@ -130,7 +130,11 @@ def test_train_from_csv(tmp_path, capsys) -> None:
         (["forecast", "var", "../etc", "--steps", "3"], 2, "error: Invalid version '../etc'"),
         (["forecast", "Var", "0.0.1", "--steps", "3"], 2, "error: Invalid model name 'Var'"),
         (["forecast", "var", "0.0.1", "--steps", "0"], 2, "error: Forecast steps must be a whole number from 1 to"),
-        (["forecast", "var", "0.0.1", "--steps", "3", "--alpha", "2"], 2, "error: Interval alpha must be between 0"),
+        (
+            ["forecast", "var", "0.0.1", "--steps", "3", "--alpha", "2"],
+            2,
+            "error: Interval alpha must be at least 1e-06 and below 1",
+        ),
         (["forecast", "var", "0.0.1", "--steps", "x"], 2, "error: argument --steps: invalid int value: 'x'"),
         (["train", "--columns", "realgdp"], 2, "error: A VAR needs at least 2 variables, got 1."),
         (["train", "--columns", "realgdp,nope"], 2, "error: statsmodels macrodata (US, quarterly): no variable 'nope'"),

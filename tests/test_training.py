@@ -192,7 +192,10 @@ def test_lag_zero_model_forecasts_the_mean() -> None:
             {"max_lags": 70},
             r"190 training rows \(after transforms\) are too few for 70 lags of 2 variables; use at most 62",
         ),
-        ({"alpha": 1.5}, r"Interval alpha must be between 0 and 1, got 1\.5\."),
+        (
+            {"alpha": 1.5},
+            r"Interval alpha must be at least 1e-06 and below 1 \(0\.05 gives 95% intervals\), got 1\.5\.",
+        ),
     ],
 )
 def test_spec_validation_messages(macrodata, spec_options, message) -> None:
@@ -241,3 +244,23 @@ def test_transforms_apply_to_training_only_and_split_is_on_levels(macrodata) -> 
     assert len(data.train_transformed) == len(data.train_levels) - 1
     expected = np.diff(np.log(data.train_levels["realgdp"].to_numpy()))
     np.testing.assert_allclose(data.train_transformed["realgdp"].to_numpy(), expected)
+
+
+def test_a_forecast_that_overflows_names_the_step() -> None:
+    rows = 120
+    rng = np.random.default_rng(1)
+    logs = np.ones((rows, 2))
+    for t in range(1, rows):
+        logs[t] = 1.02 * logs[t - 1] + rng.normal(scale=0.05, size=2)  # explosive in logs: exp() overflows far ahead
+    frame = pd.DataFrame(np.exp(logs), columns=["a", "b"], index=pd.date_range("2000-01-01", periods=rows, freq="MS"))
+    result = train(Dataset(frame=frame, freq="MS", source="explosive"), TrainSpec.build(["a", "b"], "log", lags=1))
+    with pytest.raises(
+        InvalidInput, match=r"The forecast overflows at step \d+ of 1000 \(\d{4}-\d\d-01\): the model explodes"
+    ):
+        result.model.forecast(1000)
+
+
+def test_tiny_alpha_is_refused_before_it_rounds_to_infinite_bounds(gdp_cons_result) -> None:
+    with pytest.raises(InvalidInput, match=r"Interval alpha must be at least 1e-06 and below 1"):
+        gdp_cons_result.model.forecast(3, alpha=5e-324)
+    assert np.isfinite(gdp_cons_result.model.forecast(3, alpha=1e-6).upper.to_numpy()).all()

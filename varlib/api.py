@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from varlib._version import __version__
 from varlib.errors import IntegrityError, InvalidInput, NotFound, StoreError, VarlibError, VersionExists
-from varlib.model import MAX_FORECAST_STEPS
+from varlib.model import MAX_FORECAST_STEPS, MIN_ALPHA
 from varlib.naming import MODEL_NAME_REGEX, VERSION_OR_LATEST_REGEX
 from varlib.registry import ModelRegistry
 from varlib.serving import DEFAULT_CACHE_SIZE, VersionCache
@@ -203,7 +203,7 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
         name: ModelName,
         version: VersionText,
         steps: Annotated[int, Query(ge=1, le=MAX_FORECAST_STEPS, description="steps after the training data")],
-        alpha: Annotated[float, Query(gt=0, lt=1, description="1 - interval level: 0.05 gives 95%")] = 0.05,
+        alpha: Annotated[float, Query(ge=MIN_ALPHA, lt=1, description="1 - interval level: 0.05 gives 95%")] = 0.05,
     ) -> Any:
         """Forecasts in levels from the end of the version's training data: exactly `steps` rows.
 
@@ -218,7 +218,7 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
                 media_type="text/csv",
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
-        return {
+        body = {
             "name": name,
             "version": str(loaded.version),
             "steps": steps,
@@ -226,5 +226,7 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
             "variables": loaded.model.variables,
             "forecast": result.to_records(loaded.test_levels),
         }
+        # Returned as is: the body is built to the schema above, and re-validating it would double the cost.
+        return JSONResponse(body)
 
     return app

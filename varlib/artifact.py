@@ -311,8 +311,8 @@ class ModelVersion:
     version: Version
     metadata: dict[str, Any]
     model: VarModel
-    train_levels: pd.DataFrame
-    test_levels: pd.DataFrame
+    train_levels: pd.DataFrame | None  # None when loaded without data
+    test_levels: pd.DataFrame | None
     manifest: dict[str, Any] = field(repr=False)
     manifest_etag: str = ""
 

@@ -7,11 +7,11 @@ exactly as the in-memory statsmodels results did.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.tsa.vector_ar import var_model
 
 from varlib.errors import InvalidInput
@@ -19,6 +19,7 @@ from varlib.transforms import is_differenced, to_working_scale, working_to_level
 
 TRENDS = ("n", "c", "ct")
 MAX_FORECAST_STEPS = 1000
+MIN_ALPHA = 1e-6  # a 99.9999% interval; smaller alphas round 1 - alpha/2 to 1.0 and give infinite bounds
 
 
 @dataclass
@@ -36,6 +37,8 @@ class VarModel:
     last_levels: np.ndarray  # (K,) last training levels: the start of differenced paths
     last_date: pd.Timestamp
     freq: str
+    _dates: dict[int, pd.DatetimeIndex] = field(default_factory=dict, repr=False, compare=False)
+    _columns: pd.Index | None = field(default=None, repr=False, compare=False)
 
     @property
     def lag_order(self) -> int:
@@ -46,8 +49,14 @@ class VarModel:
         return len(self.variables)
 
     def forecast_dates(self, steps: int) -> pd.DatetimeIndex:
-        dates = pd.date_range(self.last_date, periods=steps + 1, freq=self.freq)[1:]
-        return pd.DatetimeIndex(dates, name="date")
+        # Cached: a served version is asked for the same horizons again and again.
+        dates = self._dates.get(steps)
+        if dates is None:
+            offset = pd.tseries.frequencies.to_offset(self.freq)
+            dates = pd.date_range(self.last_date + offset, periods=steps, freq=offset, name="date")
+            if len(self._dates) < 64:
+                self._dates[steps] = dates
+        return dates
 
     def transformed_forecast(self, steps: int) -> np.ndarray:
         """Point forecasts of the transformed series, steps x K (statsmodels' recursion)."""
@@ -97,13 +106,25 @@ class VarModel:
         transformed = self.transformed_forecast(steps)
         working = to_working_scale(transformed, self.transforms, self.last_levels)
         sd = np.sqrt(np.diagonal(self.working_scale_mse(steps), axis1=1, axis2=2))
-        z = stats.norm.ppf(1 - alpha / 2)
+        z = NormalDist().inv_cdf(1 - alpha / 2)
         dates = self.forecast_dates(steps)
 
-        def frame(values: np.ndarray) -> pd.DataFrame:
-            return pd.DataFrame(working_to_levels(values, self.transforms), index=dates, columns=self.variables)
-
-        return Forecast(point=frame(working), lower=frame(working - z * sd), upper=frame(working + z * sd), alpha=alpha)
+        levels = [
+            working_to_levels(values, self.transforms) for values in (working, working - z * sd, working + z * sd)
+        ]
+        finite = (
+            np.isfinite(levels[0]).all(axis=1) & np.isfinite(levels[1]).all(axis=1) & np.isfinite(levels[2]).all(axis=1)
+        )
+        if not finite.all():
+            step = int(np.flatnonzero(~finite)[0]) + 1
+            raise InvalidInput(
+                f"The forecast overflows at step {step} of {steps} ({dates[step - 1].date()}): "
+                "the model explodes that far ahead; ask for fewer steps."
+            )
+        if self._columns is None:  # built once: making an Index of strings is most of a small frame's cost
+            self._columns = pd.Index(self.variables)
+        point, lower, upper = (pd.DataFrame(v, index=dates, columns=self._columns, copy=False) for v in levels)
+        return Forecast(point=point, lower=lower, upper=upper, alpha=alpha)
 
     def stability(self) -> Stability:
         return stability_of(self.coefs)
@@ -112,8 +133,10 @@ class VarModel:
 def validate_forecast_args(steps: int, alpha: float) -> None:
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= MAX_FORECAST_STEPS:
         raise InvalidInput(f"Forecast steps must be a whole number from 1 to {MAX_FORECAST_STEPS}, got {steps!r}.")
-    if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise InvalidInput(f"Interval alpha must be between 0 and 1 (0.05 gives 95% intervals), got {alpha!r}.")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not MIN_ALPHA <= alpha < 1:
+        raise InvalidInput(
+            f"Interval alpha must be at least {MIN_ALPHA:g} and below 1 (0.05 gives 95% intervals), got {alpha!r}."
+        )
 
 
 @dataclass
@@ -166,17 +189,17 @@ class Forecast:
 
     def to_records(self, actual: pd.DataFrame | None = None) -> list[dict]:
         """JSON-friendly rows: {'date': ISO, VAR: {point, lower, upper[, actual]}}."""
+        point, lower, upper = (frame.to_numpy().tolist() for frame in (self.point, self.lower, self.upper))
+        observed = None
+        if actual is not None:
+            observed = actual.reindex(index=self.point.index, columns=self.variables).to_numpy().tolist()
         rows = []
-        for date in self.point.index:
-            row: dict = {"date": date.strftime("%Y-%m-%d")}
-            for name in self.variables:
-                cell = {
-                    "point": float(self.point.at[date, name]),
-                    "lower": float(self.lower.at[date, name]),
-                    "upper": float(self.upper.at[date, name]),
-                }
-                if actual is not None and date in actual.index:
-                    cell["actual"] = float(actual.at[date, name])
+        for i, date in enumerate(self.point.index.strftime("%Y-%m-%d")):
+            row: dict = {"date": date}
+            for k, name in enumerate(self.variables):
+                cell = {"point": point[i][k], "lower": lower[i][k], "upper": upper[i][k]}
+                if observed is not None and observed[i][k] == observed[i][k]:  # NaN (outside the test data) != NaN
+                    cell["actual"] = observed[i][k]
                 row[name] = cell
             rows.append(row)
         return rows

@@ -17,6 +17,7 @@ import random
 import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,9 @@ import pandas as pd
 
 from varlib import artifact
 from varlib.artifact import MANIFEST_FILE, ModelVersion, VersionSummary
-from varlib.errors import IntegrityError, InvalidInput, NotFound, PreconditionFailed, VersionExists
+from varlib.errors import IntegrityError, InvalidInput, NotFound, PreconditionFailed, VarlibError, VersionExists
 from varlib.naming import LATEST, Version, validate_model_name
-from varlib.store.base import ModelStore
+from varlib.store.base import ModelStore, StoredObject
 from varlib.training import TrainResult
 
 INDEX_FILE = "index.json"
@@ -54,6 +55,7 @@ class ModelRegistry:
 
     def __init__(self, store: ModelStore) -> None:
         self.store = store
+        self._pool: ThreadPoolExecutor | None = None  # created on the first load
 
     # ----- publishing -------------------------------------------------------------------------
 
@@ -225,35 +227,41 @@ class ModelRegistry:
         resolved = self.resolve(name, version)
         return self.store.etag(version_prefix(name, resolved) + MANIFEST_FILE)
 
-    def load(self, name: str, version: str | Version) -> ModelVersion:
-        """Load a version, verifying every object's size and sha256 against its manifest."""
+    def load(self, name: str, version: str | Version, *, with_data: bool = True) -> ModelVersion:
+        """Load a version, verifying every object it reads against the manifest (size and sha256).
+
+        The objects are fetched concurrently, so a load costs about one round trip. Without data only
+        manifest.json and model.json are read: enough to forecast, not to show actual values.
+        """
         version = self.resolve(name, version)
         prefix = version_prefix(name, version)
+        files = artifact.DATA_OBJECTS if with_data else (artifact.MODEL_FILE,)
         manifest_key = prefix + MANIFEST_FILE
-        try:
-            stored_manifest = self.store.read(manifest_key)
-        except NotFound:
-            raise NotFound(
-                f"Version {version} of model {name!r} does not exist in the {self.store.location}."
-            ) from None
+        fetched = self._read_concurrently([manifest_key, *(prefix + file for file in files)])
+        stored_manifest = fetched[manifest_key]
+        if isinstance(stored_manifest, NotFound):
+            raise NotFound(f"Version {version} of model {name!r} does not exist in the {self.store.location}.")
+        if isinstance(stored_manifest, Exception):
+            raise stored_manifest
         manifest = artifact.parse_json(stored_manifest.data, manifest_key)
         entries = artifact.check_manifest(manifest, manifest_key, name, version)
         contents = {}
-        for file in artifact.DATA_OBJECTS:
+        for file in files:
             key = prefix + file
-            try:
-                data = self.store.read(key).data
-            except NotFound:
-                raise IntegrityError(
-                    f"{key} is listed in the manifest but missing from the {self.store.location}."
-                ) from None
-            artifact.verify_object(data, entries[file], key)
-            contents[file] = data
+            stored = fetched[key]
+            if isinstance(stored, NotFound):
+                raise IntegrityError(f"{key} is listed in the manifest but missing from the {self.store.location}.")
+            if isinstance(stored, Exception):
+                raise stored
+            artifact.verify_object(stored.data, entries[file], key)
+            contents[file] = stored.data
         model_key = prefix + artifact.MODEL_FILE
         document = artifact.parse_json(contents[artifact.MODEL_FILE], model_key)
         model = artifact.model_from_document(document, model_key)
 
-        def frame(file: str) -> pd.DataFrame:
+        def frame(file: str) -> pd.DataFrame | None:
+            if file not in contents:
+                return None
             return artifact.frame_from_csv(contents[file], prefix + file, model.variables, model.freq)
 
         return ModelVersion(
@@ -266,6 +274,23 @@ class ModelRegistry:
             manifest=manifest,
             manifest_etag=stored_manifest.etag,
         )
+
+    def _read_concurrently(self, keys: list[str]) -> dict[str, StoredObject | Exception]:
+        """Read several objects at once; each key maps to its object or the error reading it raised."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="varlib-read")
+        futures = {key: self._pool.submit(self.store.read, key) for key in keys[1:]}
+        results: dict[str, StoredObject | Exception] = {}
+        try:  # the first object is read on this thread: one hand-off fewer
+            results[keys[0]] = self.store.read(keys[0])
+        except VarlibError as exc:
+            results[keys[0]] = exc
+        for key, future in futures.items():
+            try:
+                results[key] = future.result()
+            except VarlibError as exc:
+                results[key] = exc
+        return results
 
     def next_version(self, name: str) -> Version:
         """The next patch after the highest release (0.0.1 for a new model)."""

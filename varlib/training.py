@@ -11,7 +11,7 @@ from statsmodels.tsa.api import VAR
 
 from varlib.data import Dataset
 from varlib.errors import InvalidInput
-from varlib.model import TRENDS, Forecast, Stability, VarModel
+from varlib.model import TRENDS, Forecast, Stability, VarModel, validate_forecast_args
 from varlib.transforms import apply_transforms, is_log, validate_transform
 
 CRITERIA = ("aic", "bic", "hqic", "fpe")
@@ -61,8 +61,7 @@ class TrainSpec:
             )
         if self.trend not in TRENDS:
             raise InvalidInput(f"Unknown trend {self.trend!r}: use n (none), c (constant) or ct (constant and trend).")
-        if not 0 < self.alpha < 1:
-            raise InvalidInput(f"Interval alpha must be between 0 and 1, got {self.alpha!r}.")
+        validate_forecast_args(1, self.alpha)
 
 
 def _check_int(what: str, value: object, minimum: int) -> None:

@@ -59,7 +59,8 @@ def to_working_scale(values: np.ndarray, transforms: list[str], last_levels: np.
 
 def working_to_levels(values: np.ndarray, transforms: list[str]) -> np.ndarray:
     out = np.array(values, dtype=float, copy=True)
-    for k, transform in enumerate(transforms):
-        if is_log(transform):
-            out[:, k] = np.exp(out[:, k])
+    with np.errstate(over="ignore"):  # an overflow becomes inf, which forecasting reports as a clear error
+        for k, transform in enumerate(transforms):
+            if is_log(transform):
+                out[:, k] = np.exp(out[:, k])
     return out
