@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -139,18 +138,64 @@ class LagSelection:
     trend: str
 
 
-def select_lag_order(train_transformed: pd.DataFrame, max_lags: int, trend: str) -> LagSelection:
-    """The lag-selection table, as statsmodels' VAR.select_order computes it."""
-    model = VAR(train_transformed.to_numpy())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = model.select_order(maxlags=max_lags, trend=trend)
+def select_lag_order(train_transformed: pd.DataFrame | np.ndarray, max_lags: int, trend: str) -> LagSelection:
+    """The lag-selection table of statsmodels' VAR.select_order, from one QR factorisation.
+
+    Every p is fitted on the same sample (the rows after the first max_lags), as statsmodels does. The design
+    matrix of p lags is the leading columns of the max-lag one ([trend | y_t-1 | ... | y_t-max]), so one QR of
+    [X | Y] gives every nested residual sum of squares: SSE_p = R_yyᵀR_yy + C[m_p:]ᵀC[m_p:], where C = Q₁ᵀY and
+    m_p is the number of columns of the p-lag model. Instead of max_lags + 1 regressions, one.
+    """
+    y = np.asarray(train_transformed, dtype=float)
+    if y.ndim == 1:
+        y = y[:, None]
+    rows, k = y.shape
+    n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
+    sample = rows - max_lags
+    design = np.empty((sample, n_trend + k * max_lags + k))
+    if n_trend:
+        design[:, 0] = 1.0
+    if n_trend == 2:
+        design[:, 1] = np.arange(1, sample + 1)  # statsmodels shifts this by p; with a constant the fit is the same
+    for lag in range(1, max_lags + 1):
+        first = n_trend + (lag - 1) * k
+        design[:, first : first + k] = y[max_lags - lag : rows - lag]
+    design[:, -k:] = y[max_lags:]
+    r = np.linalg.qr(design, mode="r")
+    columns = n_trend + k * max_lags
+    projections = r[:columns, columns:]  # C = Q₁ᵀY
+    r_yy = r[columns:, columns:]
+    sse = r_yy.T @ r_yy  # the max-lag model's residual sum of squares
+
     p_min = 0 if trend != "n" else 1
+    criteria: dict[str, list[float]] = {name: [] for name in CRITERIA}
+    for p in range(max_lags, p_min - 1, -1):  # from the largest model down, adding back the dropped columns
+        if p < max_lags:
+            block = projections[n_trend + k * p : n_trend + k * (p + 1)]
+            sse = sse + block.T @ block
+        df_model = k * p + n_trend
+        df_resid = sample - df_model
+        free_params = p * k * k + k * n_trend
+        if df_resid > 0:
+            try:
+                log_det = 2.0 * np.sum(np.log(np.diagonal(np.linalg.cholesky(sse / sample))))
+            except np.linalg.LinAlgError:
+                raise InvalidInput(
+                    f"Lag selection failed at p = {p}: the residual covariance is singular "
+                    "(are some variables exact combinations of others?)."
+                ) from None
+            fpe = ((sample + df_model) / df_resid) ** k * np.exp(log_det)
+        else:
+            log_det, fpe = -np.inf, np.inf
+        criteria["aic"].append(log_det + 2.0 / sample * free_params)
+        criteria["bic"].append(log_det + np.log(sample) / sample * free_params)
+        criteria["hqic"].append(log_det + 2.0 * np.log(np.log(sample)) / sample * free_params)
+        criteria["fpe"].append(fpe)
     table = pd.DataFrame(
-        {name: np.asarray(result.ics[name], dtype=float) for name in CRITERIA},
+        {name: values[::-1] for name, values in criteria.items()},
         index=pd.RangeIndex(p_min, max_lags + 1, name="p"),
     )
-    selected = {name: int(result.selected_orders[name]) for name in CRITERIA}
+    selected = {name: int(np.argmin(table[name].to_numpy())) + p_min for name in CRITERIA}
     return LagSelection(table=table, selected=selected, max_lags=max_lags, trend=trend)
 
 
