@@ -1,4 +1,4 @@
-"""varlib dashboard: 1. Train  2. Publish  3. Forecast  4. Registry."""
+"""varlib dashboard: 1. Train  2. Publish  3. Forecast  4. Analyze  5. Compare  6. Registry."""
 
 import streamlit as st
 
@@ -13,6 +13,8 @@ pages = {
     ],
     "Use stored models": [
         st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
+        st.Page("pages/analyze.py", title="Analyze", icon=":material/query_stats:"),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("pages/registry.py", title="Registry", icon=":material/inventory_2:"),
     ],
 }

@@ -8,6 +8,7 @@ import streamlit as st
 from ui import session
 from ui.widgets import show_error
 from varlib import InvalidInput, TrainSpec, VarlibError
+from varlib.analysis import suggest_transforms
 from varlib.data import MACRODATA, MISSING_POLICIES
 from varlib.plots import plot_criteria, plot_forecast, plot_series
 from varlib.training import CRITERIA
@@ -50,6 +51,32 @@ with st.expander("Preview", expanded=True):
     preview = data.frame[variables or data.variables].tail(8)
     st.dataframe(preview.set_axis(preview.index.strftime("%Y-%m-%d")), width="stretch")
 
+with st.expander("Stationarity of the training data (ADF and KPSS, per transform)"):
+    held_out = previous.test_size if previous else 12
+    if len(variables) and len(data.frame) > held_out + 20:
+        tests = session.stationarity(data.frame[variables].iloc[:-held_out])
+        suggested = suggest_transforms(tests)
+        verdicts = tests.pivot(index="variable", columns="transform", values="verdict").reindex(
+            index=variables, columns=[t for t in TRANSFORMS if t in set(tests["transform"])]
+        )
+        verdicts["suggested"] = [suggested[v] for v in verdicts.index]
+        st.dataframe(verdicts, width="stretch")
+        st.caption(
+            f"On the first {len(data.frame) - held_out} rows (the test rows excluded). Stationary: ADF rejects a unit "
+            "root and KPSS does not reject stationarity, both at 5%. Suggested: the simplest transform both tests "
+            "call stationary (none, log, logdiff, diff), else the one ADF rejects hardest."
+        )
+        with st.popover("Test statistics"):
+            st.dataframe(tests.round(4), width="stretch", hide_index=True)
+
+        def use_suggestions() -> None:
+            for name, transform in suggested.items():
+                st.session_state[f"transform_{name}"] = transform
+
+        st.button("Use the suggested transforms", on_click=use_suggestions)
+    else:
+        st.caption("Choose variables (and enough rows) to test.")
+
 # 2. Lag selection --------------------------------------------------------------------------------
 st.header("2. Lag selection")
 with st.form("train_parameters"):
@@ -57,8 +84,10 @@ with st.form("train_parameters"):
     transform_columns = st.columns(max(len(variables), 1))
     transforms = {}
     for column, name in zip(transform_columns, variables, strict=False):
-        default = previous.transforms.get(name, "logdiff") if previous else "logdiff"
-        transforms[name] = column.selectbox(name, TRANSFORMS, index=TRANSFORMS.index(default), key=f"transform_{name}")
+        key = f"transform_{name}"
+        if key not in st.session_state:  # a default once; afterwards the widget keeps the analyst's choice
+            st.session_state[key] = previous.transforms.get(name, "logdiff") if previous else "logdiff"
+        transforms[name] = column.selectbox(name, TRANSFORMS, key=key)
     left, middle, right = st.columns(3)
     test_size = left.number_input("Test size (rows held out)", 1, 500, previous.test_size if previous else 12)
     max_lags = middle.number_input("Max lags", 1, 48, previous.max_lags if previous else 12)

@@ -7,9 +7,15 @@ Session-state keys are plain strings (widget keys vanish when the user switches 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from varlib import (
@@ -22,12 +28,14 @@ from varlib import (
     TrainResult,
     TrainSpec,
     VersionSummary,
+    analysis,
     load_dataset,
     open_store,
     read_csv,
     select_lag_order,
     train,
 )
+from varlib.model import VarModel
 from varlib.store import STORE_ENV, store_url_from_env
 from varlib.training import prepare
 
@@ -115,6 +123,100 @@ def lag_selection(data: Dataset, spec: TrainSpec) -> LagSelection:
 def fit(data: Dataset, spec: TrainSpec) -> TrainResult:
     # The statsmodels results object is large and only needed in memory by tests; the UI drops it.
     return dataclasses.replace(train(data, spec), statsmodels_results=None)
+
+
+# ----- analysis -----------------------------------------------------------------------------------
+
+
+def fit_key(model: VarModel) -> str:
+    """A stable identity of a fitted model, for caching its analyses across reruns and sessions."""
+    digest = hashlib.sha256()
+    for array in (model.coefs, model.trend_coefs, model.sigma_u, model.last_levels):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(json.dumps([model.variables, model.transforms, model.trend, model.n_totobs]).encode())
+    return "fit:" + digest.hexdigest()
+
+
+def version_key(url: str, name: str, version: str, created: str) -> str:
+    return f"version:{url}:{name}:{version}:{created}"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def stationarity(levels: pd.DataFrame) -> pd.DataFrame:
+    return analysis.stationarity_tests(levels)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def refit(key: str, _model: VarModel, _train_levels: pd.DataFrame) -> analysis.Refit:
+    # A resource, not data: statsmodels results are large and only read.
+    return analysis.refit(_model, _train_levels)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def diagnostics(key: str, _fit: analysis.Refit) -> analysis.Diagnostics:
+    return analysis.diagnostics(_fit)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def causality(key: str, _fit: analysis.Refit) -> analysis.Causality:
+    return analysis.causality(_fit)
+
+
+class _Results:
+    """A bounded LRU of long computations that report progress while they run.
+
+    st.cache_data cannot be used for them: it replays elements, and a progress bar made outside the cached
+    function does not exist at replay time. Shared by all sessions through st.cache_resource.
+    """
+
+    def __init__(self, max_entries: int = 64) -> None:
+        self._entries: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get_or_compute(self, key: tuple, compute: Callable[[], object]) -> object:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = compute()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+
+@st.cache_resource(show_spinner=False)
+def _long_results() -> _Results:
+    return _Results()
+
+
+def impulse_responses(
+    key: str, periods: int, fit: analysis.Refit, progress: analysis.Progress | None = None
+) -> analysis.ImpulseResponses:
+    """Computed once per model and horizon (seconds for many variables), then served from memory."""
+    return _long_results().get_or_compute(
+        ("irf", key, periods), lambda: analysis.impulse_responses(fit, periods, progress=progress)
+    )
+
+
+def backtest(
+    key: str, origins: int, horizon: int, reselect: bool, levels: pd.DataFrame, freq: str, spec: TrainSpec,
+    lag_order: int, progress: analysis.Progress | None = None,
+) -> analysis.Backtest:  # fmt: skip
+    return _long_results().get_or_compute(
+        ("backtest", key, origins, horizon, reselect),
+        lambda: analysis.backtest(levels, freq, spec, lag_order, origins, horizon, reselect, progress=progress),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def baselines(key: str, _model: VarModel, _train_levels: pd.DataFrame, _test_levels: pd.DataFrame) -> pd.DataFrame:
+    steps = len(_test_levels)
+    transforms = dict(zip(_model.variables, _model.transforms, strict=True))
+    others = analysis.baseline_forecasts(_train_levels, transforms, _model.trend, steps, _model.lag_order)
+    return analysis.compare_with_baselines(_model.forecast(steps).point, _test_levels, others)
 
 
 # ----- stored versions --------------------------------------------------------------------------

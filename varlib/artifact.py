@@ -26,7 +26,7 @@ from varlib._version import __version__
 from varlib.errors import IntegrityError
 from varlib.model import Forecast, VarModel, dated_csv
 from varlib.naming import Version
-from varlib.training import TrainResult
+from varlib.training import TrainResult, TrainSpec
 
 MODEL_FORMAT = "varlib.var-model"
 MANIFEST_FORMAT = "varlib.manifest"
@@ -326,3 +326,20 @@ class ModelVersion:
     @property
     def summary(self) -> VersionSummary:
         return VersionSummary.from_model_document(self.metadata)
+
+    @property
+    def spec(self) -> TrainSpec:
+        """The training specification this version was fitted with (for backtests and refits)."""
+        meta = self.metadata
+        chosen_by = meta["model"]["chosen_by"]
+        fixed = chosen_by == "fixed"
+        return TrainSpec(
+            variables=list(meta["variables"]),
+            transforms=dict(meta["transforms"]),
+            test_size=int(meta["data"]["test"]["rows"]),
+            max_lags=int(meta["lag_selection"]["max_lags"]),
+            criterion=None if fixed else chosen_by,
+            lags=int(meta["model"]["lag_order"]) if fixed else None,
+            trend=meta["model"]["trend"],
+            alpha=float(meta["test"]["alpha"]),
+        )

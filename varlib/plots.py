@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -43,19 +44,27 @@ def plot_criteria(selection: LagSelection) -> go.Figure:
     for criterion in CRITERIA:
         on_right = criterion == "fpe"
         fig.add_trace(
-            go.Scatter(x=table.index, y=table[criterion], name=criterion.upper(), mode="lines+markers",
-                       line={"dash": "dot"} if on_right else {}),
+            go.Scatter(
+                x=table.index,
+                y=table[criterion],
+                name=criterion.upper(),
+                mode="lines+markers",
+                line={"dash": "dot"} if on_right else {},
+            ),
             secondary_y=on_right,
-        )  # fmt: skip
+        )
         best = selection.selected[criterion]
         fig.add_trace(
             go.Scatter(
-                x=[best], y=[table.at[best, criterion]], mode="markers", showlegend=False,
+                x=[best],
+                y=[table.at[best, criterion]],
+                mode="markers",
+                showlegend=False,
                 marker={"size": 14, "symbol": "star", "color": "black"},
                 hovertemplate=f"{criterion.upper()} minimum at p={best}<extra></extra>",
             ),
             secondary_y=on_right,
-        )  # fmt: skip
+        )
     fig.update_xaxes(title_text="lag order p", dtick=1)
     fig.update_yaxes(title_text="AIC / BIC / HQIC", secondary_y=False)
     fig.update_yaxes(title_text="FPE", secondary_y=True, showgrid=False)
@@ -83,36 +92,312 @@ def plot_forecast(
         at = {"row": i // cols + 1, "col": i % cols + 1}
         first = i == 0
         fig.add_trace(
-            go.Scatter(x=forecast.upper.index, y=forecast.upper[name], mode="lines", line={"width": 0},
-                       showlegend=False, name="upper", legendgroup="band", marker={"color": BAND_COLOR}),
+            go.Scatter(
+                x=forecast.upper.index,
+                y=forecast.upper[name],
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                name="upper",
+                legendgroup="band",
+                marker={"color": BAND_COLOR},
+            ),
             **at,
-        )  # fmt: skip
+        )
         fig.add_trace(
-            go.Scatter(x=forecast.lower.index, y=forecast.lower[name], mode="lines", line={"width": 0},
-                       fill="tonexty", fillcolor=BAND_COLOR, name=f"{level:g}% interval", showlegend=first,
-                       legendgroup="band", marker={"color": BAND_COLOR}),
+            go.Scatter(
+                x=forecast.lower.index,
+                y=forecast.lower[name],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=BAND_COLOR,
+                name=f"{level:g}% interval",
+                showlegend=first,
+                legendgroup="band",
+                marker={"color": BAND_COLOR},
+            ),
             **at,
-        )  # fmt: skip
+        )
         fig.add_trace(
-            go.Scatter(x=shown.index, y=shown[name], name="training data", line={"color": HISTORY_COLOR},
-                       showlegend=first, legendgroup="history"),
+            go.Scatter(
+                x=shown.index,
+                y=shown[name],
+                name="training data",
+                line={"color": HISTORY_COLOR},
+                showlegend=first,
+                legendgroup="history",
+            ),
             **at,
-        )  # fmt: skip
+        )
         if actual is not None and len(actual):
             fig.add_trace(
-                go.Scatter(x=actual.index, y=actual[name], name="test data", mode="lines+markers",
-                           line={"color": ACTUAL_COLOR}, showlegend=first, legendgroup="actual"),
+                go.Scatter(
+                    x=actual.index,
+                    y=actual[name],
+                    name="test data",
+                    mode="lines+markers",
+                    line={"color": ACTUAL_COLOR},
+                    showlegend=first,
+                    legendgroup="actual",
+                ),
                 **at,
-            )  # fmt: skip
+            )
         fig.add_trace(
-            go.Scatter(x=forecast.point.index, y=forecast.point[name], name="forecast", mode="lines+markers",
-                       line={"color": FORECAST_COLOR}, showlegend=first, legendgroup="forecast"),
+            go.Scatter(
+                x=forecast.point.index,
+                y=forecast.point[name],
+                name="forecast",
+                mode="lines+markers",
+                line={"color": FORECAST_COLOR},
+                showlegend=first,
+                legendgroup="forecast",
+            ),
             **at,
-        )  # fmt: skip
+        )
     fig.update_layout(
         height=320 * rows + 40,
         margin={"t": 80, "b": 20, "l": 20, "r": 20},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0},
         hovermode="x unified",
+    )
+    return fig
+
+
+# ----- analysis figures ---------------------------------------------------------------------------
+
+
+def plot_inverse_roots(roots: pd.DataFrame) -> go.Figure:
+    """Companion eigenvalues (inverse roots) against the unit circle: inside means stable."""
+    angle = np.linspace(0, 2 * np.pi, 361)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=np.cos(angle),
+            y=np.sin(angle),
+            mode="lines",
+            name="unit circle",
+            line={"color": HISTORY_COLOR, "dash": "dot"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=roots["real"],
+            y=roots["imag"],
+            mode="markers",
+            name="inverse roots",
+            marker={"size": 10, "color": FORECAST_COLOR},
+            hovertemplate="modulus %{customdata:.4f}<extra></extra>",
+            customdata=roots["modulus"],
+        )
+    )
+    fig.update_xaxes(range=[-1.2, 1.2], zeroline=True, title_text="real")
+    fig.update_yaxes(range=[-1.2, 1.2], zeroline=True, scaleanchor="x", scaleratio=1, title_text="imaginary")
+    fig.update_layout(
+        height=440,
+        width=460,
+        margin={"t": 50, "b": 20, "l": 20, "r": 20},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    return fig
+
+
+def plot_residuals(residuals: pd.DataFrame) -> go.Figure:
+    rows, cols = _grid(len(residuals.columns))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(residuals.columns))
+    for i, name in enumerate(residuals.columns):
+        fig.add_trace(
+            go.Scatter(
+                x=residuals.index, y=residuals[name], mode="lines", line={"color": HISTORY_COLOR}, showlegend=False
+            ),
+            row=i // cols + 1,
+            col=i % cols + 1,
+        )
+    fig.update_layout(height=220 * rows, margin={"t": 40, "b": 20, "l": 20, "r": 20})
+    return fig
+
+
+def plot_acf(correlations: dict[str, np.ndarray], band: float) -> go.Figure:
+    names = list(correlations)
+    rows, cols = _grid(len(names))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"ACF of {n} residuals" for n in names])
+    for i, name in enumerate(names):
+        at = {"row": i // cols + 1, "col": i % cols + 1}
+        lags = np.arange(1, len(correlations[name]))
+        fig.add_trace(go.Bar(x=lags, y=correlations[name][1:], marker_color=FORECAST_COLOR, showlegend=False), **at)
+        for sign in (1, -1):
+            fig.add_hline(y=sign * band, line={"dash": "dot", "color": ACTUAL_COLOR}, **at)
+    fig.update_layout(height=220 * rows, margin={"t": 40, "b": 20, "l": 20, "r": 20})
+    return fig
+
+
+def plot_pvalue_heatmap(pvalues: pd.DataFrame, title: str) -> go.Figure:
+    """p-values with the caused variable as rows and the causing one as columns; low (dark) = evidence."""
+    text = [[("" if np.isnan(v) else f"{v:.3f}") for v in row] for row in pvalues.to_numpy()]
+    fig = go.Figure(
+        go.Heatmap(
+            z=pvalues.to_numpy(),
+            x=[f"{c} →" for c in pvalues.columns],
+            y=[f"→ {r}" for r in pvalues.index],
+            text=text,
+            texttemplate="%{text}",
+            zmin=0,
+            zmax=1,
+            colorscale="Blues_r",
+            colorbar={"title": "p-value"},
+        )
+    )
+    fig.update_layout(title=title, height=120 + 50 * len(pvalues), margin={"t": 60, "b": 20, "l": 20, "r": 20})
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def plot_impulse_responses(variables: list[str], responses, lower, upper, cumulative: list[bool]) -> go.Figure:
+    """Grid: row = responding variable, column = shocked variable, with the 95% band."""
+    k = len(variables)
+    titles = [
+        f"{variables[i]}{' (cum.)' if cumulative[i] else ''} ← {variables[j]}" for i in range(k) for j in range(k)
+    ]
+    fig = make_subplots(rows=k, cols=k, subplot_titles=titles, shared_xaxes=True)
+    steps = np.arange(responses.shape[0])
+    for i in range(k):
+        for j in range(k):
+            at = {"row": i + 1, "col": j + 1}
+            fig.add_trace(
+                go.Scatter(
+                    x=steps, y=upper[:, i, j], line={"width": 0}, showlegend=False, hoverinfo="skip", mode="lines"
+                ),
+                **at,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=steps,
+                    y=lower[:, i, j],
+                    line={"width": 0},
+                    fill="tonexty",
+                    fillcolor=BAND_COLOR,
+                    showlegend=False,
+                    hoverinfo="skip",
+                    mode="lines",
+                ),
+                **at,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=steps, y=responses[:, i, j], line={"color": FORECAST_COLOR}, showlegend=False, mode="lines"
+                ),
+                **at,
+            )
+            fig.add_hline(y=0, line={"color": HISTORY_COLOR, "width": 1}, **at)
+    fig.update_annotations(font_size=11)
+    fig.update_layout(height=max(320, 200 * k), margin={"t": 40, "b": 20, "l": 20, "r": 20})
+    return fig
+
+
+def plot_fevd(variables: list[str], decomposition) -> go.Figure:
+    """One panel per variable: stacked shares of its forecast error variance by shock, against the horizon."""
+    k = len(variables)
+    rows, cols = _grid(k)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"FEVD of {v}" for v in variables])
+    palette = ["#1f6feb", "#d08770", "#a3be8c", "#b48ead", "#ebcb8b", "#88c0d0", "#bf616a", "#5e81ac"]
+    horizons = np.arange(1, decomposition.shape[1] + 1)
+    for i in range(k):
+        for j in range(k):
+            fig.add_trace(
+                go.Bar(
+                    x=horizons,
+                    y=decomposition[i, :, j],
+                    name=variables[j],
+                    legendgroup=variables[j],
+                    showlegend=i == 0,
+                    marker_color=palette[j % len(palette)],
+                ),
+                row=i // cols + 1,
+                col=i % cols + 1,
+            )
+    fig.update_layout(
+        barmode="stack",
+        height=260 * rows,
+        margin={"t": 60, "b": 20, "l": 20, "r": 20},
+        legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "x": 0},
+    )
+    return fig
+
+
+def plot_errors_by_horizon(by_horizon: pd.DataFrame) -> go.Figure:
+    variables = list(dict.fromkeys(by_horizon["variable"]))
+    rows, cols = _grid(len(variables))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=variables)
+    for i, name in enumerate(variables):
+        part = by_horizon[by_horizon["variable"] == name]
+        at = {"row": i // cols + 1, "col": i % cols + 1}
+        fig.add_trace(
+            go.Scatter(
+                x=part["horizon"],
+                y=part["rmse"],
+                name="RMSE",
+                mode="lines+markers",
+                line={"color": FORECAST_COLOR},
+                showlegend=i == 0,
+            ),
+            **at,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=part["horizon"],
+                y=part["mae"],
+                name="MAE",
+                mode="lines+markers",
+                line={"color": ACTUAL_COLOR},
+                showlegend=i == 0,
+            ),
+            **at,
+        )
+    fig.update_xaxes(title_text="horizon", dtick=1)
+    fig.update_layout(
+        height=260 * rows,
+        margin={"t": 60, "b": 20, "l": 20, "r": 20},
+        legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "x": 0},
+    )
+    return fig
+
+
+def plot_versions(forecasts: dict[str, Forecast], actual: pd.DataFrame) -> go.Figure:
+    """Several versions' forecasts overlaid on the actual data, one panel per variable."""
+    variables = list(actual.columns)
+    rows, cols = _grid(len(variables))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=variables)
+    palette = ["#1f6feb", "#a3be8c", "#b48ead", "#ebcb8b", "#88c0d0", "#bf616a"]
+    for i, name in enumerate(variables):
+        at = {"row": i // cols + 1, "col": i % cols + 1}
+        fig.add_trace(
+            go.Scatter(
+                x=actual.index,
+                y=actual[name],
+                name="actual",
+                line={"color": HISTORY_COLOR},
+                showlegend=i == 0,
+                legendgroup="actual",
+            ),
+            **at,
+        )
+        for n, (label, forecast) in enumerate(forecasts.items()):
+            if name in forecast.variables:
+                fig.add_trace(
+                    go.Scatter(
+                        x=forecast.point.index,
+                        y=forecast.point[name],
+                        name=label,
+                        mode="lines+markers",
+                        line={"color": palette[n % len(palette)]},
+                        showlegend=i == 0,
+                        legendgroup=label,
+                    ),
+                    **at,
+                )
+    fig.update_layout(
+        height=320 * rows + 40,
+        margin={"t": 80, "b": 20, "l": 20, "r": 20},
+        legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "x": 0},
     )
     return fig

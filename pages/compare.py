@@ -1,0 +1,75 @@
+"""Compare versions: forecasts overlaid against the test data, metadata and metrics side by side."""
+
+import pandas as pd
+import streamlit as st
+
+from ui import session
+from ui.widgets import require_store, show_error
+from varlib import VarlibError
+from varlib.plots import plot_versions
+
+st.title("Compare versions")
+if not require_store():
+    st.stop()
+url = session.store_url()
+try:
+    models = session.model_names(url, session.generation())
+except VarlibError as exc:
+    show_error(exc)
+    st.stop()
+if not models:
+    st.info("No models in the store yet.")
+    st.stop()
+
+name = st.selectbox("Model", models)
+summaries = session.versions(url, name, session.generation())
+by_version = {v.version: v for v in summaries}
+chosen = st.multiselect("Versions (two or more)", list(by_version), default=list(by_version)[:2])
+if len(chosen) < 2:
+    st.info("Pick at least two versions to compare.")
+    st.stop()
+
+loaded = {}
+try:
+    for version in chosen:
+        summary = by_version[version]
+        loaded[version] = session.load_version(url, name, version, summary.created)
+except VarlibError as exc:
+    show_error(exc)
+    st.stop()
+
+# Each version forecasts its own test rows from the end of its own training data.
+forecasts = {
+    v: session.forecast(url, name, v, by_version[v].created, len(m.test_levels), 0.05) for v, m in loaded.items()
+}
+newest = loaded[chosen[0]]
+actual = pd.concat([newest.train_levels.iloc[-40:], newest.test_levels])
+for version in loaded.values():
+    actual = actual.combine_first(pd.concat([version.train_levels.iloc[-40:], version.test_levels]))
+st.plotly_chart(plot_versions({f"{name} {v}": f for v, f in forecasts.items()}, actual), width="stretch")
+
+rows = {}
+for version, item in loaded.items():
+    meta = item.metadata
+    p = meta["model"]["lag_order"]
+    table = {row["p"]: row for row in meta["lag_selection"]["table"]}
+    column = {
+        "created": meta["created"],
+        "variables": ", ".join(f"{v} ({t})" for v, t in meta["transforms"].items()),
+        "lag order p": p,
+        "chosen by": meta["model"]["chosen_by"],
+        "trend": meta["model"]["trend"],
+        "train": f"{meta['data']['train']['start']} – {meta['data']['train']['end']} ({meta['data']['train']['rows']})",
+        "test": f"{meta['data']['test']['start']} – {meta['data']['test']['end']} ({meta['data']['test']['rows']})",
+        "stable": meta["stability"]["stable"],
+    }
+    for criterion in ("aic", "bic", "hqic", "fpe"):
+        value = table.get(p, {}).get(criterion)
+        column[f"{criterion.upper()} at p"] = "–" if value is None else f"{value:.6g}"
+    for variable, metrics in meta["test"]["metrics"].items():
+        column[f"RMSE {variable}"] = f"{metrics['rmse']:.4g}"
+        column[f"Theil's U {variable}"] = "–" if metrics["theil_u"] is None else f"{metrics['theil_u']:.3f}"
+    column["note"] = meta.get("note") or ""
+    rows[version] = column
+st.subheader("Side by side")
+st.dataframe(pd.DataFrame(rows).astype(str), width="stretch")

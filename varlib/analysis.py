@@ -1,0 +1,410 @@
+"""What an analyst checks before trusting a VAR: stationarity, diagnostics, causality, impulse responses,
+backtests and baselines. For a fresh fit and for any stored version: a version is refitted from its stored
+train.csv and the refit's parameters are compared with the stored ones (no pickle is involved).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from statsmodels.tsa.api import VAR
+from statsmodels.tsa.ar_model import AutoReg
+from statsmodels.tsa.stattools import acf, adfuller, kpss
+from statsmodels.tsa.vector_ar.var_model import VARResults
+
+from varlib.data import Dataset
+from varlib.errors import InvalidInput
+from varlib.model import VarModel
+from varlib.training import TrainSpec, train
+from varlib.transforms import (
+    TRANSFORMS,
+    apply_transforms,
+    is_differenced,
+    is_log,
+    to_working_scale,
+    working_to_levels,
+)
+
+SIGNIFICANCE = 0.05
+# Among transforms that pass both tests, the least intrusive first; growth rates before differences for
+# positive series, as macro analysts usually prefer them.
+TRANSFORM_PREFERENCE = ("none", "log", "logdiff", "diff")
+Progress = Callable[[float, str], None]
+
+
+# ----- stationarity -------------------------------------------------------------------------------
+
+
+@dataclass
+class StationarityRow:
+    variable: str
+    transform: str
+    adf_statistic: float
+    adf_pvalue: float
+    adf_lags: int
+    kpss_statistic: float
+    kpss_pvalue: float  # statsmodels clips it to [0.01, 0.10] (the table's range)
+    kpss_lags: int
+    verdict: str  # stationary | non-stationary | inconclusive
+
+
+def stationarity_verdict(adf_pvalue: float, kpss_pvalue: float) -> str:
+    """ADF's null is a unit root, KPSS's null is stationarity: they agree, or the evidence is mixed."""
+    if adf_pvalue < SIGNIFICANCE and kpss_pvalue > SIGNIFICANCE:
+        return "stationary"
+    if adf_pvalue >= SIGNIFICANCE and kpss_pvalue <= SIGNIFICANCE:
+        return "non-stationary"
+    return "inconclusive"
+
+
+def stationarity_tests(levels: pd.DataFrame) -> pd.DataFrame:
+    """ADF (lag by AIC, constant) and KPSS (constant, automatic lags) per variable and candidate transform."""
+    rows = []
+    for name in levels.columns:
+        series = levels[name]
+        for transform in TRANSFORMS:
+            if is_log(transform) and (series <= 0).any():
+                continue  # no log of non-positive values
+            values = apply_transforms(series.to_frame(), {name: transform})[name].to_numpy()
+            if np.ptp(values) == 0:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # KPSS warns when its p-value is clipped to the table
+                adf = adfuller(values, regression="c", autolag="AIC", result_object=False)
+                kpss_result = kpss(values, regression="c", nlags="auto", result_object=False)
+            rows.append(
+                StationarityRow(
+                    variable=name,
+                    transform=transform,
+                    adf_statistic=float(adf[0]),
+                    adf_pvalue=float(adf[1]),
+                    adf_lags=int(adf[2]),
+                    kpss_statistic=float(kpss_result[0]),
+                    kpss_pvalue=float(kpss_result[1]),
+                    kpss_lags=int(kpss_result[2]),
+                    verdict=stationarity_verdict(float(adf[1]), float(kpss_result[1])),
+                )
+            )
+    return pd.DataFrame([vars(row) for row in rows])
+
+
+def suggest_transforms(table: pd.DataFrame) -> dict[str, str]:
+    """Per variable: the preferred transform both tests call stationary, else the one ADF rejects hardest."""
+    suggestions = {}
+    for name, group in table.groupby("variable", sort=False):
+        passing = group[group["verdict"] == "stationary"]
+        if len(passing):
+            suggestions[name] = min(passing["transform"], key=TRANSFORM_PREFERENCE.index)
+        else:
+            suggestions[name] = group.sort_values("adf_pvalue")["transform"].iloc[0]
+    return suggestions
+
+
+# ----- refitting a fit or a stored version --------------------------------------------------------
+
+
+@dataclass
+class Refit:
+    """statsmodels results rebuilt from level data, and whether they reproduce the given parameters."""
+
+    results: VARResults
+    variables: list[str]
+    transforms: list[str]
+    matches: bool
+    max_difference: float  # largest absolute difference over coefficients, trend terms and sigma_u
+    dates: pd.DatetimeIndex | None = None  # of the transformed training rows
+
+    def message(self) -> str:
+        if self.matches:
+            return f"The refit reproduces the stored parameters (largest difference {self.max_difference:.1e})."
+        return (
+            f"The refit from the stored training data does NOT reproduce the stored parameters (largest "
+            f"difference {self.max_difference:.3g}): the version's model and data disagree, so these diagnostics "
+            "describe the data, not the stored model."
+        )
+
+
+REFIT_TOLERANCE = 1e-8
+
+
+def refit(model: VarModel, train_levels: pd.DataFrame) -> Refit:
+    """Refit the model's specification on its training levels and compare with its parameters."""
+    transforms = dict(zip(model.variables, model.transforms, strict=True))
+    transformed = apply_transforms(train_levels[model.variables], transforms)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = VAR(transformed.to_numpy()).fit(model.lag_order, trend=model.trend)
+    k = len(model.variables)
+    pairs = [
+        (np.asarray(results.coefs).reshape(model.coefs.shape), model.coefs),
+        (np.asarray(results.coefs_exog).T.reshape(-1, k), model.trend_coefs),
+        (np.asarray(results.sigma_u), model.sigma_u),
+    ]
+    if any(a.shape != b.shape for a, b in pairs):
+        return Refit(results, model.variables, model.transforms, False, float("inf"), transformed.index)
+    difference = max((float(np.max(np.abs(a - b))) if a.size else 0.0) for a, b in pairs)
+    scale = max((float(np.max(np.abs(b))) if b.size else 0.0) for _, b in pairs)
+    return Refit(
+        results=results,
+        variables=list(model.variables),
+        transforms=list(model.transforms),
+        matches=difference <= REFIT_TOLERANCE * max(1.0, scale),
+        max_difference=difference,
+        dates=pd.DatetimeIndex(transformed.index),
+    )
+
+
+# ----- diagnostics --------------------------------------------------------------------------------
+
+
+@dataclass
+class Diagnostics:
+    roots: pd.DataFrame  # companion eigenvalues: real, imag, modulus (inside the unit circle = stable)
+    stable: bool
+    whiteness_lags: int
+    whiteness_rule: str
+    whiteness_statistic: float
+    whiteness_pvalue: float
+    normality_statistic: float
+    normality_pvalue: float
+    residuals: pd.DataFrame
+    residual_acf: dict[str, np.ndarray]  # lags 0..acf_lags
+    acf_band: float  # ±1.96/√T
+
+
+def whiteness_lag_choice(lag_order: int, nobs: int) -> tuple[int, str]:
+    """Portmanteau lags h: at least 10 and more than p (the test needs h > p), at most a quarter of the sample."""
+    h = max(10, lag_order + 5)
+    h = min(h, max(lag_order + 1, nobs // 4))
+    return h, f"h = max(10, p + 5) capped at T/4 = {h} (p = {lag_order}, T = {nobs})"
+
+
+def diagnostics(fit: Refit, acf_lags: int = 20) -> Diagnostics:
+    results = fit.results
+    companion_eigenvalues = 1 / np.asarray(results.roots) if results.k_ar else np.array([])
+    roots = pd.DataFrame(
+        {
+            "real": companion_eigenvalues.real,
+            "imag": companion_eigenvalues.imag,
+            "modulus": np.abs(companion_eigenvalues),
+        }
+    ).sort_values("modulus", ascending=False, ignore_index=True)
+    h, rule = whiteness_lag_choice(results.k_ar, results.nobs)
+    whiteness = results.test_whiteness(nlags=h, signif=SIGNIFICANCE, adjusted=False)
+    normality = results.test_normality(signif=SIGNIFICANCE)
+    residual_dates = fit.dates[-results.nobs :] if fit.dates is not None else None
+    residuals = pd.DataFrame(np.asarray(results.resid), columns=fit.variables, index=residual_dates)
+    lags = min(acf_lags, results.nobs // 2)
+    return Diagnostics(
+        roots=roots,
+        stable=bool((roots["modulus"] < 1).all()),
+        whiteness_lags=h,
+        whiteness_rule=rule,
+        whiteness_statistic=float(whiteness.test_statistic),
+        whiteness_pvalue=float(whiteness.pvalue),
+        normality_statistic=float(normality.test_statistic),
+        normality_pvalue=float(normality.pvalue),
+        residuals=residuals,
+        residual_acf={name: acf(residuals[name], nlags=lags, fft=False) for name in fit.variables},
+        acf_band=1.96 / np.sqrt(results.nobs),
+    )
+
+
+# ----- causality ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Causality:
+    granger_pvalues: pd.DataFrame  # rows: caused, columns: causing; diagonal NaN
+    instantaneous_pvalues: pd.Series  # per variable: H0 no instantaneous causality with the others
+    test: str
+
+
+def causality(fit: Refit) -> Causality:
+    names = fit.variables
+    results = fit.results
+    matrix = pd.DataFrame(np.nan, index=pd.Index(names, name="caused"), columns=pd.Index(names, name="causing"))
+    for i in range(len(names)):
+        for j in range(len(names)):
+            if i != j:
+                matrix.iloc[i, j] = results.test_causality(caused=i, causing=[j], kind="f").pvalue
+    instantaneous = pd.Series({name: results.test_inst_causality(causing=[k]).pvalue for k, name in enumerate(names)})
+    return Causality(
+        granger_pvalues=matrix,
+        instantaneous_pvalues=instantaneous.astype(float),
+        test=f"Granger causality: F test (H0: the causing variable's {results.k_ar} lags have no effect); "
+        "instantaneous causality: Wald test on the residual covariance",
+    )
+
+
+# ----- impulse responses and variance decomposition -----------------------------------------------
+
+
+@dataclass
+class ImpulseResponses:
+    """responses[h, i, j]: response of variable i to a one-s.d. orthogonalised shock in j, h periods on."""
+
+    variables: list[str]
+    periods: int
+    responses: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    cumulative: list[bool]  # per response variable: cumulated (its transform differences it)
+    fevd: np.ndarray  # fevd[i, h, j]: share of i's h-step forecast error variance due to shocks in j
+
+
+def impulse_responses(fit: Refit, periods: int = 10, progress: Progress | None = None) -> ImpulseResponses:
+    """Orthogonalised responses with asymptotic 95% bands; cumulative for differenced responses (levels)."""
+    if progress:
+        progress(0.05, "Computing impulse responses")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = fit.results.irf(periods)
+        if progress:
+            progress(0.3, "Computing standard errors (the slow part for many variables)")
+        stderr = analysis.stderr(orth=True)
+        if progress:
+            progress(0.6, "Computing cumulative standard errors")
+        cum_stderr = analysis.cum_effect_stderr(orth=True)
+        if progress:
+            progress(0.85, "Decomposing forecast error variance")
+        decomposition = fit.results.fevd(periods).decomp
+    cumulative = [is_differenced(t) for t in fit.transforms]
+    responses = analysis.orth_irfs.copy()
+    errors = stderr.copy()
+    for i, cumulate in enumerate(cumulative):
+        if cumulate:
+            responses[:, i, :] = analysis.orth_cum_effects[:, i, :]
+            errors[:, i, :] = cum_stderr[:, i, :]
+    if progress:
+        progress(1.0, "Done")
+    return ImpulseResponses(
+        variables=list(fit.variables),
+        periods=periods,
+        responses=responses,
+        lower=responses - 1.96 * errors,
+        upper=responses + 1.96 * errors,
+        cumulative=cumulative,
+        fevd=np.asarray(decomposition),
+    )
+
+
+# ----- rolling-origin backtest --------------------------------------------------------------------
+
+
+@dataclass
+class Backtest:
+    errors: pd.DataFrame  # one row per origin, horizon and variable: forecast, actual, error
+    by_horizon: pd.DataFrame  # horizon x variable: RMSE and MAE
+    origins: int
+    horizon: int
+    reselect: bool
+    lag_orders: list[int] = field(default_factory=list)
+
+    def to_csv(self) -> str:
+        return self.errors.to_csv(index=False, lineterminator="\n", float_format=lambda x: repr(float(x)))
+
+
+def backtest(
+    levels: pd.DataFrame,
+    freq: str,
+    spec: TrainSpec,
+    lag_order: int,
+    origins: int,
+    horizon: int,
+    reselect: bool = False,
+    progress: Progress | None = None,
+) -> Backtest:
+    """Expanding window: refit at each origin (the same p, or p re-selected), forecast `horizon` steps in levels.
+
+    The last origin leaves exactly `horizon` rows after it, so every forecast is scored on all its steps.
+    """
+    if origins < 1 or horizon < 1:
+        raise InvalidInput(
+            f"A backtest needs at least 1 origin and a horizon of at least 1, got {origins} and {horizon}."
+        )
+    last_origin = len(levels) - horizon  # rows in the window of the last origin
+    first_origin = last_origin - origins + 1
+    records = []
+    lag_orders = []
+    for n, end in enumerate(range(first_origin, last_origin + 1)):
+        window = levels.iloc[: end + horizon]
+        spec_here = TrainSpec(
+            variables=list(spec.variables),
+            transforms=dict(spec.transforms),
+            test_size=horizon,
+            max_lags=spec.max_lags,
+            criterion=spec.criterion if reselect else None,
+            lags=None if reselect else lag_order,
+            trend=spec.trend,
+            alpha=spec.alpha,
+        )
+        if reselect and spec_here.criterion is None:
+            spec_here.criterion = "aic"
+        origin = window.index[end - 1]
+        result = train(Dataset(frame=window, freq=freq, source=f"backtest origin {origin.date()}"), spec_here)
+        lag_orders.append(result.model.lag_order)
+        for h in range(horizon):
+            for name in spec.variables:
+                forecast = float(result.test_forecast.point[name].iloc[h])
+                actual = float(result.test_levels[name].iloc[h])
+                records.append({"origin": origin.strftime("%Y-%m-%d"), "horizon": h + 1,
+                                "variable": name, "forecast": forecast, "actual": actual,
+                                "error": forecast - actual})  # fmt: skip
+        if progress:
+            progress((n + 1) / origins, f"Origin {n + 1} of {origins}")
+    errors = pd.DataFrame(records)
+    grouped = errors.groupby(["horizon", "variable"])["error"]
+    by_horizon = pd.DataFrame({"rmse": grouped.apply(lambda e: float(np.sqrt(np.mean(e**2)))),
+                               "mae": grouped.apply(lambda e: float(np.mean(np.abs(e))))}).reset_index()  # fmt: skip
+    return Backtest(errors=errors, by_horizon=by_horizon, origins=origins, horizon=horizon, reselect=reselect,
+                    lag_orders=lag_orders)  # fmt: skip
+
+
+# ----- baselines ----------------------------------------------------------------------------------
+
+
+def baseline_forecasts(
+    train_levels: pd.DataFrame, transforms: dict[str, str], trend: str, steps: int, lag_order: int
+) -> dict[str, pd.DataFrame]:
+    """Level point forecasts of the random walk (no change) and of a per-series AR(p) with the same transform."""
+    names = list(train_levels.columns)
+    last = train_levels.iloc[-1]
+    index = pd.RangeIndex(steps)
+    random_walk = pd.DataFrame({name: np.full(steps, last[name]) for name in names}, index=index)
+    ar = {}
+    for name in names:
+        series = apply_transforms(train_levels[[name]], {name: transforms[name]})[name].to_numpy()
+        p = max(lag_order, 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitted = AutoReg(series, lags=p, trend=trend).fit()
+            path = fitted.predict(start=len(series), end=len(series) + steps - 1)
+        working = to_working_scale(np.asarray(path).reshape(-1, 1), [transforms[name]], np.array([last[name]]))
+        ar[name] = working_to_levels(working, [transforms[name]])[:, 0]
+    return {"random walk": random_walk, f"AR({max(lag_order, 1)}) per series": pd.DataFrame(ar, index=index)}
+
+
+def compare_with_baselines(
+    var_forecast: pd.DataFrame, test_levels: pd.DataFrame, baselines: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
+    """Per variable and model: RMSE over the test rows, Theil's U (vs the random walk) and the VAR's skill."""
+    steps = len(test_levels)
+    models = {"VAR": var_forecast.iloc[:steps].reset_index(drop=True), **baselines}
+    rows = []
+    for name in test_levels.columns:
+        actual = test_levels[name].to_numpy()
+        rmse = {m: float(np.sqrt(np.mean((f[name].to_numpy()[:steps] - actual) ** 2))) for m, f in models.items()}
+        for model, value in rmse.items():
+            rows.append({
+                "variable": name,
+                "model": model,
+                "rmse": value,
+                "theil_u": value / rmse["random walk"] if rmse["random walk"] > 0 else np.nan,
+                "var_skill": 1 - rmse["VAR"] / value if model != "VAR" and value > 0 else np.nan,
+            })  # fmt: skip
+    return pd.DataFrame(rows)
