@@ -7,6 +7,7 @@ import streamlit as st
 from ui import session
 from ui.widgets import require_store, show_error
 from varlib import VarlibError
+from varlib.analysis import suggest_transforms
 from varlib.naming import LATEST
 from varlib.plots import (
     plot_acf,
@@ -64,11 +65,23 @@ if fit.matches:
 else:
     st.error(f"{label}: {fit.message()}", icon=":material/gpp_bad:")
 
-diagnostics_tab, causality_tab, irf_tab, backtest_tab, baselines_tab = st.tabs(
-    ["Diagnostics", "Causality", "Impulse responses", "Backtest", "Baselines"]
+stationarity_tab, diagnostics_tab, causality_tab, irf_tab, backtest_tab, baselines_tab = st.tabs(
+    ["Stationarity", "Diagnostics", "Causality", "Impulse responses", "Backtest", "Baselines"]
 )
 
-# 2. Diagnostics --------------------------------------------------------------------------------------
+# 2. Stationarity -------------------------------------------------------------------------------------
+with stationarity_tab:
+    tests = session.stationarity(train_levels)
+    suggested = suggest_transforms(tests)
+    verdicts = tests.pivot(index="variable", columns="transform", values="verdict").reindex(index=model.variables)
+    verdicts["used"] = model.transforms
+    verdicts["suggested"] = [suggested[v] for v in verdicts.index]
+    st.dataframe(verdicts, width="stretch")
+    st.caption("ADF (lag by AIC) and KPSS on the training data, per candidate transform; stationary when ADF "
+               "rejects a unit root and KPSS does not reject stationarity, both at 5%.")  # fmt: skip
+    st.dataframe(tests.round(4), width="stretch", hide_index=True)
+
+# 3. Diagnostics --------------------------------------------------------------------------------------
 with diagnostics_tab:
     d = session.diagnostics(key, fit)
     left, right = st.columns([2, 3])
@@ -93,7 +106,7 @@ with diagnostics_tab:
     st.plotly_chart(plot_residuals(d.residuals), width="stretch")
     st.plotly_chart(plot_acf(d.residual_acf, d.acf_band), width="stretch")
 
-# 3. Causality ----------------------------------------------------------------------------------------
+# 4. Causality ----------------------------------------------------------------------------------------
 with causality_tab:
     c = session.causality(key, fit)
     st.plotly_chart(plot_pvalue_heatmap(c.granger_pvalues, "Granger causality p-values (row caused by column)"),
@@ -102,7 +115,7 @@ with causality_tab:
     st.subheader("Instantaneous causality")
     st.dataframe(c.instantaneous_pvalues.rename("p-value").to_frame(), width="stretch")
 
-# 4. Impulse responses --------------------------------------------------------------------------------
+# 5. Impulse responses --------------------------------------------------------------------------------
 with irf_tab:
     periods = st.number_input("Periods", 2, 40, 10, key="irf_periods")
     st.caption("Orthogonalised (Cholesky, in the variables' order) one-s.d. shocks with asymptotic 95% bands; "
@@ -120,7 +133,7 @@ with irf_tab:
     else:
         st.info("Computed on demand (seconds for many variables), then kept for this model.")
 
-# 5. Backtest -----------------------------------------------------------------------------------------
+# 6. Backtest -----------------------------------------------------------------------------------------
 with backtest_tab:
     levels = pd.concat([train_levels, test_levels])
     with st.form("backtest"):
@@ -152,7 +165,7 @@ with backtest_tab:
         st.download_button("Download backtest errors (CSV)", bt.to_csv().encode(), file_name="backtest.csv",
                            mime="text/csv", on_click="ignore")  # fmt: skip
 
-# 6. Baselines ----------------------------------------------------------------------------------------
+# 7. Baselines ----------------------------------------------------------------------------------------
 with baselines_tab:
     comparison = session.baselines(key, model, train_levels, test_levels)
     shown = comparison.rename(columns={"rmse": "RMSE", "theil_u": "Theil's U", "var_skill": "VAR skill"})

@@ -47,6 +47,9 @@ def test_stationarity_panel_suggests_transforms(store_url) -> None:
 
 def run_every_panel(at: AppTest) -> AppTest:
     assert_no_exception(at)
+    stationarity = at.dataframe[0].value
+    assert list(stationarity["used"]) == ["logdiff", "logdiff"]
+    assert list(stationarity["suggested"]) == ["logdiff", "logdiff"]
     assert charts(at) == 4  # inverse roots, residuals, ACF, Granger heatmap
     text = page_text(at)
     assert "Portmanteau lag choice: h = max(10, p + 5) capped at T/4 = 10" in text
