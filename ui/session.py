@@ -30,7 +30,6 @@ from varlib import (
     VersionSummary,
     analysis,
     load_dataset,
-    open_store,
     read_csv,
     select_lag_order,
     train,
@@ -49,7 +48,7 @@ FORECAST_VERSION = "forecast_version"  # version preselected on the Forecast pag
 STORE_GENERATION = "store_generation"  # bumped after this session writes to the store: listings refresh
 
 SETTING_NAMES = (STORE_ENV, "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
-                 "AWS_SESSION_TOKEN", "VARLIB_S3_TIMEOUT")  # fmt: skip
+                 "AWS_SESSION_TOKEN", "VARLIB_S3_TIMEOUT", "VARLIB_SIGNING_KEY")  # fmt: skip
 
 
 def store_settings() -> dict[str, str]:
@@ -71,7 +70,7 @@ def store_url() -> str:
 
 @st.cache_resource(show_spinner=False)
 def _registry(url: str, settings: tuple[tuple[str, str], ...]) -> ModelRegistry:
-    return ModelRegistry(open_store(url, dict(settings)))
+    return ModelRegistry.from_settings(url, dict(settings))
 
 
 def registry() -> ModelRegistry:

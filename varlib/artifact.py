@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import math
@@ -149,6 +150,38 @@ def manifest_document(objects: dict[str, bytes], name: str, version: Version, cr
         "created": created,
         "objects": {file: {"sha256": sha256_hex(data), "size": len(data)} for file, data in sorted(objects.items())},
     }
+
+
+SIGNATURE_ALGORITHM = "HMAC-SHA256"
+
+
+def _signed_bytes(manifest: dict[str, Any]) -> bytes:
+    """The canonical bytes a signature covers: the manifest without its signature, keys sorted."""
+    unsigned = {k: v for k, v in manifest.items() if k != "signature"}
+    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def sign_manifest(manifest: dict[str, Any], key: bytes) -> dict[str, Any]:
+    signature = hmac.new(key, _signed_bytes(manifest), hashlib.sha256).hexdigest()
+    return {**manifest, "signature": {"algorithm": SIGNATURE_ALGORITHM, "value": signature}}
+
+
+def verify_signature(manifest: dict[str, Any], key: bytes, manifest_key: str) -> None:
+    """Refuse a manifest that is unsigned or signed with another key (or changed since it was signed)."""
+    signature = manifest.get("signature")
+    if not isinstance(signature, dict) or not isinstance(signature.get("value"), str):
+        raise IntegrityError(
+            f"{manifest_key} is not signed, and this store requires signed versions (VARLIB_SIGNING_KEY is set)."
+        )
+    if signature.get("algorithm") != SIGNATURE_ALGORITHM:
+        raise IntegrityError(
+            f"{manifest_key} is signed with {signature.get('algorithm')!r}, not {SIGNATURE_ALGORITHM}."
+        )
+    expected = hmac.new(key, _signed_bytes(manifest), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature["value"]):
+        raise IntegrityError(
+            f"{manifest_key} has a signature that does not match: it was changed, or signed with another key."
+        )
 
 
 def parse_json(data: bytes, key: str) -> dict[str, Any]:

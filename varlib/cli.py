@@ -23,7 +23,6 @@ from varlib.errors import InvalidInput, VarlibError
 from varlib.model import TRENDS
 from varlib.registry import ModelRegistry
 from varlib.serving import DEFAULT_CACHE_SIZE
-from varlib.store import open_store
 from varlib.training import CRITERIA, TrainResult, TrainSpec, train
 
 UNEXPECTED_EXIT = 70
@@ -114,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _registry(args: argparse.Namespace) -> ModelRegistry:
-    return ModelRegistry(open_store(args.store))
+    return ModelRegistry.from_settings(args.store)
 
 
 def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:

@@ -17,6 +17,7 @@ import random
 import socket
 import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from varlib import artifact
 from varlib.artifact import MANIFEST_FILE, ModelVersion, VersionSummary
 from varlib.errors import IntegrityError, InvalidInput, NotFound, PreconditionFailed, VarlibError, VersionExists
 from varlib.naming import LATEST, Version, validate_model_name
+from varlib.store import open_store
 from varlib.store.base import ModelStore, StoredObject
 from varlib.training import TrainResult
 
@@ -50,12 +52,32 @@ class PublishReceipt:
     index_updated: bool = True
 
 
-class ModelRegistry:
-    """Versions of VAR models kept in one store."""
+SIGNING_KEY_ENV = "VARLIB_SIGNING_KEY"
 
-    def __init__(self, store: ModelStore) -> None:
+
+class ModelRegistry:
+    """Versions of VAR models kept in one store.
+
+    With a signing key, every published manifest is signed (HMAC-SHA256) and every load refuses a version
+    that is unsigned or signed with another key: checksums catch corruption, signatures catch writers
+    without the key.
+    """
+
+    def __init__(self, store: ModelStore, signing_key: bytes | None = None) -> None:
         self.store = store
+        self._signing_key = signing_key or None
         self._pool: ThreadPoolExecutor | None = None  # created on the first load
+
+    @classmethod
+    def from_settings(cls, url: str | None = None, settings: Mapping[str, str] | None = None) -> ModelRegistry:
+        """The registry configured by VARLIB_STORE, the S3 variables and VARLIB_SIGNING_KEY (env by default)."""
+        env = os.environ if settings is None else settings
+        key = env.get(SIGNING_KEY_ENV)
+        return cls(open_store(url, env), key.encode() if key else None)
+
+    @property
+    def signs(self) -> bool:
+        return self._signing_key is not None
 
     # ----- publishing -------------------------------------------------------------------------
 
@@ -74,7 +96,10 @@ class ModelRegistry:
             raise self._exists(name, version)
         created = artifact.utc_now()
         objects = artifact.version_objects(result, name, version, note, created)
-        manifest = artifact.to_json(artifact.manifest_document(objects, name, version, created))
+        manifest_document = artifact.manifest_document(objects, name, version, created)
+        if self._signing_key is not None:
+            manifest_document = artifact.sign_manifest(manifest_document, self._signing_key)
+        manifest = artifact.to_json(manifest_document)
 
         lock_key = version_prefix(name, version) + LOCK_FILE
         lock_etag = self._acquire_lock(lock_key, name, version)
@@ -244,6 +269,8 @@ class ModelRegistry:
         if isinstance(stored_manifest, Exception):
             raise stored_manifest
         manifest = artifact.parse_json(stored_manifest.data, manifest_key)
+        if self._signing_key is not None:
+            artifact.verify_signature(manifest, self._signing_key, manifest_key)
         entries = artifact.check_manifest(manifest, manifest_key, name, version)
         contents = {}
         for file in files:

@@ -1,0 +1,71 @@
+"""Optional signing: with VARLIB_SIGNING_KEY, manifests are signed and unsigned or forged versions refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from varlib import ModelRegistry
+from varlib.artifact import manifest_document, to_json
+from varlib.cli import main
+from varlib.errors import IntegrityError
+from varlib.naming import Version
+
+KEY = b"team-signing-key-7fQ2"
+
+
+def test_signed_versions_load_with_the_key(store, gdp_cons_result) -> None:
+    signer = ModelRegistry(store, KEY)
+    signer.publish(gdp_cons_result, "var", "0.0.1")
+    manifest = json.loads(store.read("var/0_0_1/manifest.json").data)
+    assert manifest["signature"]["algorithm"] == "HMAC-SHA256" and len(manifest["signature"]["value"]) == 64
+    assert signer.load("var", "0.0.1").model.lag_order == 3
+    assert ModelRegistry(store).load("var", "0.0.1")  # without a key, checksums are still verified
+
+
+def test_unsigned_versions_are_refused_when_a_key_is_set(store, gdp_cons_result) -> None:
+    ModelRegistry(store).publish(gdp_cons_result, "var", "0.0.1")
+    with pytest.raises(IntegrityError) as info:
+        ModelRegistry(store, KEY).load("var", "0.0.1")
+    assert str(info.value) == (
+        "var/0_0_1/manifest.json is not signed, and this store requires signed versions (VARLIB_SIGNING_KEY is set)."
+    )
+
+
+def test_another_key_is_refused(store, gdp_cons_result) -> None:
+    ModelRegistry(store, b"someone-else").publish(gdp_cons_result, "var", "0.0.1")
+    with pytest.raises(IntegrityError, match=r"has a signature that does not match: it was changed, or signed with"):
+        ModelRegistry(store, KEY).load("var", "0.0.1")
+
+
+def test_a_writer_without_the_key_cannot_forge_a_version(store, gdp_cons_result) -> None:
+    """Rewrite model.json and a consistent manifest (checksums pass), keeping the old signature."""
+    ModelRegistry(store, KEY).publish(gdp_cons_result, "var", "0.0.1")
+    prefix = "var/0_0_1/"
+    document = json.loads(store.read(prefix + "model.json").data)
+    document["model"]["coefs"][0][0][0] = 0.9
+    objects = {f: store.read(prefix + f).data for f in ("train.csv", "test.csv")} | {"model.json": to_json(document)}
+    old = json.loads(store.read(prefix + "manifest.json").data)
+    forged = manifest_document(objects, "var", Version(0, 0, 1), old["created"]) | {"signature": old["signature"]}
+    store.write(prefix + "model.json", objects["model.json"])
+    store.write(prefix + "manifest.json", to_json(forged))
+    assert ModelRegistry(store).load("var", "0.0.1")  # checksums alone cannot tell
+    with pytest.raises(IntegrityError, match=r"var/0_0_1/manifest.json has a signature that does not match"):
+        ModelRegistry(store, KEY).load("var", "0.0.1")
+
+
+def test_cli_reads_the_key_from_the_environment_and_never_prints_it(tmp_path, monkeypatch, capsys) -> None:
+    store = ["--store", f"file://{tmp_path}"]
+    train = ["train", "--columns", "realgdp,realcons", "--transform", "logdiff"]
+    assert main([*store, *train, "--publish", "var", "0.0.1"]) == 0  # unsigned
+    monkeypatch.setenv("VARLIB_SIGNING_KEY", KEY.decode())
+    assert main([*store, *train, "--publish", "var", "0.0.2"]) == 0  # signed
+    assert main([*store, "forecast", "var", "0.0.2", "--steps", "2"]) == 0
+    assert main([*store, "forecast", "var", "0.0.1", "--steps", "2"]) == 5
+    out = capsys.readouterr()
+    assert out.err.strip().splitlines()[-1] == (
+        "error: var/0_0_1/manifest.json is not signed, and this store requires signed versions "
+        "(VARLIB_SIGNING_KEY is set)."
+    )
+    assert KEY.decode() not in out.out + out.err
