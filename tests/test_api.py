@@ -272,3 +272,9 @@ def test_fuzzed_requests_never_get_a_server_error(case) -> None:
 def test_fuzzed_requests_with_the_store_down_get_only_503_as_server_error(case) -> None:
     response = case.call()
     assert response.status_code < 500 or response.status_code == 503, (response.status_code, response.text)
+
+
+def test_unknown_paths_and_methods_use_the_error_format(client) -> None:
+    assert error(client.get("/nope")) == (404, "not_found", "No endpoint at /nope; see /apidocs.")
+    status, code, message = error(client.post("/models"))
+    assert (status, code) == (405, "http_error") and message == "Method Not Allowed (POST /models)."

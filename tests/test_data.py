@@ -162,3 +162,11 @@ def test_missing_values_interpolated_when_asked() -> None:
     assert len(data.frame) == 4  # the leading gap cannot be interpolated and is dropped
     assert data.frame["gdp"].iloc[1] == pytest.approx(2 + (4 - 2) * 29 / 60)  # linear in time (Feb 29 days)
     assert data.notes == ["interpolated 1 missing values", "dropped 1 rows at the ends that could not be interpolated"]
+
+
+def test_dates_outside_the_supported_range_are_named() -> None:
+    rejects(
+        "date,a,b\n2000-01-01,1,2\n9999-12-01,1,1\n2000-03-01,1,2\n",
+        "CSV data.csv: date '9999-12-01' in column 'date', line 3, is outside the supported range 1700-01-01 to "
+        "2199-12-31.",
+    )

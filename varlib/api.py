@@ -16,6 +16,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from varlib._version import __version__
 from varlib.errors import IntegrityError, InvalidInput, NotFound, StoreError, VarlibError, VersionExists
@@ -154,6 +155,15 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
             where = ".".join(str(part) for part in problem.get("loc", ()) if part not in ("query", "path"))
             problems.append(f"{where}: {problem.get('msg', 'invalid')}")
         return _error(422, "invalid_input", "Invalid request parameters: " + "; ".join(problems) + ".")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Routing errors (no such path, wrong method) in the same shape as every other error.
+        if exc.status_code == 404:
+            return _error(404, "not_found", f"No endpoint at {request.url.path}; see /apidocs.")
+        response = _error(exc.status_code, "http_error", f"{exc.detail} ({request.method} {request.url.path}).")
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -184,8 +184,8 @@ def _find_date_column(table: pd.DataFrame, date_column: str | None, label: str) 
     named = [c for c in table.columns if c.lower() in DATE_COLUMN_HINTS]
     candidates = named + [c for c in table.columns if c not in named]
     for col in candidates:
-        parsed = _to_datetime(table[col])
-        if parsed.notna().all() and not _looks_numeric(table[col]):
+        parsed, out_of_range = _to_datetime(table[col])
+        if (parsed.notna().to_numpy() | out_of_range).all() and not _looks_numeric(table[col]):
             return col
     if named:
         return named[0]  # its bad cells get a precise message from _parse_dates
@@ -199,21 +199,37 @@ def _looks_numeric(values: pd.Series) -> bool:
     return bool(pd.to_numeric(values, errors="coerce").notna().all())
 
 
-def _to_datetime(values: pd.Series) -> pd.Series:
+EARLIEST_DATE = pd.Timestamp("1700-01-01")
+LATEST_DATE = pd.Timestamp("2199-12-31")  # pandas' timestamps end in 2262: leave room for long forecasts
+
+
+def _to_datetime(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parsed dates (NaT where unreadable) and a mask of dates outside EARLIEST_DATE..LATEST_DATE."""
     text = values.str.strip()
     # Quarterly labels such as 1959Q1 or 1959-Q1 are common in macro data; pandas is dropping them from to_datetime.
-    quarter_like = text.str.fullmatch(r"\d{4}-?[Qq][1-4]").fillna(False).to_numpy(dtype=bool)
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    if quarter_like.any():
-        periods = text[quarter_like].str.replace("-", "").str.upper()
-        parsed[quarter_like] = pd.PeriodIndex(periods, freq="Q").to_timestamp()
-    if not quarter_like.all():
-        parsed[~quarter_like] = pd.to_datetime(text[~quarter_like], errors="coerce", format="mixed")
-    return parsed
+    quarter = text.str.extract(r"^(\d{4})-?[Qq]([1-4])$")
+    quarter_like = quarter[0].notna().to_numpy()
+    normalised = text.copy()
+    normalised[quarter_like] = [
+        f"{y}-{3 * int(q) - 2:02d}-01" for y, q in quarter[quarter_like].itertuples(index=False)
+    ]
+    parsed = pd.to_datetime(normalised, errors="coerce", format="mixed")
+    years = parsed.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    months = parsed.dt.month.to_numpy(dtype=float, na_value=np.nan)
+    # Compare by year (and month) first: the parsed values may be of a resolution that cannot become nanoseconds.
+    out_of_range = (years < EARLIEST_DATE.year) | (years > LATEST_DATE.year)
+    parsed = parsed.where(~out_of_range & ~np.isnan(months))
+    return parsed.astype("datetime64[ns]"), out_of_range
 
 
 def _parse_dates(values: pd.Series, col: str, label: str) -> pd.DatetimeIndex:
-    parsed = _to_datetime(values)
+    parsed, out_of_range = _to_datetime(values)
+    if out_of_range.any():
+        row = int(np.flatnonzero(out_of_range)[0])
+        raise InvalidInput(
+            f"{label}: date {values.iloc[row]!r} in column {col!r}, line {_line(row)}, is outside the supported "
+            f"range {EARLIEST_DATE.date()} to {LATEST_DATE.date()}."
+        )
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if len(bad):
         row = int(bad[0])
