@@ -1,0 +1,59 @@
+"""A real publisher process for fault tests: publishes the reference model to VARLIB_STORE.
+
+    python tests/fault_publisher.py NAME VERSION [--note TEXT] [--pause-after N] [--wait-go]
+
+--pause-after N: after writing its N-th version object, print "paused" and wait for a line on stdin (so a test can
+stop the store, or kill this process, between objects). --wait-go: print "ready" and wait for a line first (so
+several processes publish at the same moment). Exit codes are the CLI's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from varlib import ModelRegistry, TrainSpec, VarlibError, load_macrodata, train
+from varlib.registry import LOCK_FILE
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("name")
+    parser.add_argument("version")
+    parser.add_argument("--note", default="")
+    parser.add_argument("--pause-after", type=int, default=0)
+    parser.add_argument("--wait-go", action="store_true")
+    args = parser.parse_args()
+    registry = ModelRegistry.from_settings()
+    result = train(load_macrodata(), TrainSpec.build(["realgdp", "realcons"], "logdiff", lags=2))
+    written = 0
+    write = registry.store.write
+
+    def write_then_maybe_pause(key: str, data: bytes, **options: object) -> str:
+        nonlocal written
+        etag = write(key, data, **options)
+        if not key.endswith(LOCK_FILE):
+            written += 1
+            if written == args.pause_after:
+                print("paused", flush=True)
+                sys.stdin.readline()
+        return etag
+
+    registry.store.write = write_then_maybe_pause
+    if args.wait_go:
+        print("ready", flush=True)
+        sys.stdin.readline()
+    try:
+        registry.publish(result, args.name, args.version, note=args.note)
+    except VarlibError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print("published", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
