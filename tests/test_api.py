@@ -40,6 +40,7 @@ def test_healthz(client, registry) -> None:
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert response.json()["store"] == {"location": registry.store.location, "ok": True, "message": None}
+    assert response.json()["cache"] == {"entries": 0, "max_entries": 4, "loads": 0}
 
 
 def test_models_and_versions(client, published, gdp_cons_result) -> None:

@@ -48,10 +48,17 @@ class StoreHealth(BaseModel):
     message: str | None = None
 
 
+class CacheHealth(BaseModel):
+    entries: int = Field(description="verified versions held in memory")
+    max_entries: int
+    loads: int = Field(description="versions fetched and verified from the store since the start")
+
+
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
     version: str
     store: StoreHealth
+    cache: CacheHealth
 
 
 class VersionInfo(BaseModel):
@@ -173,13 +180,15 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
     @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["service"])
     def healthz() -> Any:
         """The service, and whether the store answers (503 when it does not)."""
+        cache_health = CacheHealth(entries=len(cache), max_entries=cache.max_entries, loads=cache.loads)
         try:
             registry.store.check()
         except StoreError as exc:
-            body = Health(status="store_unavailable", version=__version__,
-                          store=StoreHealth(location=registry.store.location, ok=False, message=str(exc)))  # fmt: skip
+            store = StoreHealth(location=registry.store.location, ok=False, message=str(exc))
+            body = Health(status="store_unavailable", version=__version__, store=store, cache=cache_health)
             return JSONResponse(status_code=503, content=body.model_dump())
-        return Health(status="ok", version=__version__, store=StoreHealth(location=registry.store.location, ok=True))
+        store = StoreHealth(location=registry.store.location, ok=True)
+        return Health(status="ok", version=__version__, store=store, cache=cache_health)
 
     @app.get("/models", response_model=list[str], responses=ERROR_RESPONSES, tags=["models"])
     def list_models() -> list[str]:
