@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import require_store, show_error
+from ui.widgets import show_error, stored_models_or_stop
 from varlib import VarlibError
 from varlib.analysis import suggest_transforms
 from varlib.naming import LATEST
@@ -33,14 +33,9 @@ if source.startswith("Current"):
     key = session.fit_key(model)
     label = f"the current fit, VAR({model.lag_order}) on {', '.join(model.variables)}"
 else:
-    if not require_store():
-        st.stop()
+    models = stored_models_or_stop()
     url = session.store_url()
     try:
-        models = session.model_names(url, session.generation())
-        if not models:
-            st.info("No models in the store yet.")
-            st.stop()
         left, right = st.columns([1, 3])
         name = left.selectbox("Stored model", models)
         summaries = session.versions(url, name, session.generation())

@@ -4,22 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import require_store, show_error
+from ui.widgets import show_error, stored_models_or_stop
 from varlib import VarlibError
 from varlib.plots import plot_versions
 
 st.title("Compare versions")
-if not require_store():
-    st.stop()
+models = stored_models_or_stop()
 url = session.store_url()
-try:
-    models = session.model_names(url, session.generation())
-except VarlibError as exc:
-    show_error(exc)
-    st.stop()
-if not models:
-    st.info("No models in the store yet.")
-    st.stop()
 
 name = st.selectbox("Model", models)
 summaries = session.versions(url, name, session.generation())

@@ -6,25 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import require_store, show_error
+from ui.widgets import show_error, stored_models_or_stop
 from varlib import VarlibError, VersionSummary
 from varlib.naming import LATEST
 from varlib.plots import plot_forecast
 
 st.title("Forecast")
-if not require_store():
-    st.stop()
+models = stored_models_or_stop()
 url = session.store_url()
-
-try:
-    models = session.model_names(url, session.generation())
-except VarlibError as exc:
-    show_error(exc)
-    st.stop()
-if not models:
-    st.info("No models in the store yet: train one and publish it.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
 
 wanted_model = st.session_state.get(session.FORECAST_MODEL)
 left, right = st.columns([1, 3])

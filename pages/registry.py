@@ -4,17 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import require_store, show_error
+from ui.widgets import show_error, stored_models_or_stop
 from varlib import VarlibError, Version
 
 st.title("Registry")
-if not require_store():
-    st.stop()
+models = stored_models_or_stop()
 url = session.store_url()
 st.caption(f"All versions in the {session.registry().store.location}.")
 
 try:
-    models = session.model_names(url, session.generation())
     listing = {name: session.versions(url, name, session.generation()) for name in models}
 except VarlibError as exc:
     show_error(exc)

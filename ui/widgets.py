@@ -43,3 +43,19 @@ def require_store() -> bool:
 
 def show_error(exc: VarlibError) -> None:
     st.error(str(exc), icon=":material/error:")
+
+
+def stored_models_or_stop() -> list[str]:
+    """The store's model names; on a page that needs them, stop with the reason when there are none."""
+    if not require_store():
+        st.stop()
+    try:
+        models = session.model_names(session.store_url(), session.generation())
+    except VarlibError as exc:
+        show_error(exc)
+        st.stop()
+    if not models:
+        st.info("No models in the store yet: train one and publish it.")
+        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.stop()
+    return models

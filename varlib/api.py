@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from varlib._version import __version__
+from varlib.artifact import VersionSummary
 from varlib.errors import IntegrityError, InvalidInput, NotFound, StoreError, VarlibError, VersionExists
 from varlib.model import MAX_FORECAST_STEPS, MIN_ALPHA
 from varlib.naming import MODEL_NAME_REGEX, VERSION_OR_LATEST_REGEX
@@ -59,23 +60,6 @@ class Health(BaseModel):
     version: str
     store: StoreHealth
     cache: CacheHealth
-
-
-class VersionInfo(BaseModel):
-    name: str
-    version: str
-    created: str
-    lag_order: int
-    variables: list[str]
-    transforms: dict[str, str]
-    trend: str
-    test_rmse: dict[str, float]
-    train_start: str
-    train_end: str
-    test_start: str
-    test_end: str
-    stable: bool
-    note: str = ""
 
 
 class VersionDetail(BaseModel):
@@ -195,7 +179,7 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
         """Names of the stored models."""
         return registry.list_models()
 
-    @app.get("/models/{name}/versions", response_model=list[VersionInfo], responses=ERROR_RESPONSES, tags=["models"])
+    @app.get("/models/{name}/versions", response_model=list[VersionSummary], responses=ERROR_RESPONSES, tags=["models"])
     def list_versions(name: ModelName) -> list[dict[str, Any]]:
         """A model's versions with key metadata, newest first."""
         versions = registry.list_versions(name)
