@@ -47,11 +47,11 @@ def main() -> int:
         print("ready", flush=True)
         sys.stdin.readline()
     try:
-        registry.publish(result, args.name, args.version, note=args.note)
+        receipt = registry.publish(result, args.name, args.version, note=args.note)
     except VarlibError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    print("published", flush=True)
+    print("published" if receipt.index_updated else "published, index not updated", flush=True)
     return 0
 
 

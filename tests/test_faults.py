@@ -70,6 +70,22 @@ def test_store_stopped_between_objects_then_restarted(private_s3_server, gdp_con
     assert_no_version_and_republish(env, gdp_cons_result)
 
 
+def test_store_lost_after_the_manifest_publishes_and_reindex_repairs(private_s3_server, gdp_cons_result) -> None:
+    env = s3_env(private_s3_server)
+    ModelRegistry.from_settings(env["VARLIB_STORE"], env).publish(gdp_cons_result, "var", "0.0.1")
+    process = publisher(env, "var", "0.0.2", "--pause-after", "4")
+    wait_for(process, "paused")  # model.json, train.csv, test.csv and manifest.json are written
+    private_s3_server.stop()
+    out, _ = process.communicate("\n", timeout=60)
+    assert process.returncode == 0 and out.strip() == "published, index not updated"
+    private_s3_server.start()
+    registry = ModelRegistry.from_settings(env["VARLIB_STORE"], env)
+    assert [v.version for v in registry.list_versions("var")] == ["0.0.1"]  # the index is behind ...
+    assert registry.load("var", "0.0.2").version == registry.resolve("var", "0.0.2")  # ... the version is there
+    assert [v.version for v in registry.rebuild_index("var")] == ["0.0.2", "0.0.1"]
+    assert registry.resolve("var", "latest") == registry.resolve("var", "0.0.2")
+
+
 @pytest.mark.parametrize("backend", ["file", "s3"])
 def test_publisher_killed_between_objects(backend, tmp_path, s3_server, gdp_cons_result) -> None:
     env = s3_env(s3_server) if backend == "s3" else {"VARLIB_STORE": f"file://{tmp_path / 'store'}"}

@@ -26,7 +26,15 @@ import pandas as pd
 
 from varlib import artifact
 from varlib.artifact import MANIFEST_FILE, ModelVersion, VersionSummary
-from varlib.errors import IntegrityError, InvalidInput, NotFound, PreconditionFailed, VarlibError, VersionExists
+from varlib.errors import (
+    IntegrityError,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    StoreError,
+    VarlibError,
+    VersionExists,
+)
 from varlib.naming import LATEST, Version, validate_model_name
 from varlib.store import open_store
 from varlib.store.base import ModelStore, StoredObject
@@ -120,7 +128,11 @@ class ModelRegistry:
             self._release_lock(lock_key, lock_etag)
 
         summary = VersionSummary.from_model_document(json.loads(objects[artifact.MODEL_FILE]))
-        index_updated = self._update_index(name, lambda versions: versions | {str(version): summary.to_dict()})
+        try:
+            index_updated = self._update_index(name, lambda versions: versions | {str(version): summary.to_dict()})
+        except StoreError:
+            # The version is published (its manifest exists); only the index, which reindex rebuilds, is behind.
+            index_updated = False
         return PublishReceipt(name, version, keys, self.store.location, index_updated)
 
     def _exists(self, name: str, version: Version) -> VersionExists:
