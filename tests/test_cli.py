@@ -185,3 +185,13 @@ def test_store_down_in_a_real_process_prints_one_line(tmp_path) -> None:
         "(connection refused).\n"
     )
     assert SECRET_KEY not in done.stderr + done.stdout
+
+
+def test_serve_on_a_busy_port_is_one_line(tmp_path, capsys) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        assert main(["--store", f"file://{tmp_path}", "serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: Cannot serve on 127.0.0.1:{port}: Address already in use.\n"

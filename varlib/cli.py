@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -299,6 +300,17 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_can_listen(host: str, port: int) -> None:
+    """Refuse a busy or invalid address in varlib's own words (uvicorn would exit with its own code 3)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind((host, port))
+    except OSError as exc:
+        raise InvalidInput(f"Cannot serve on {host}:{port}: {exc.strerror or exc}.") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -306,6 +318,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.cache_size < 1:
         raise InvalidInput(f"The cache size must be at least 1, got {args.cache_size}.")
+    _check_can_listen(args.host, args.port)
     registry = _registry(args)
     print(f"Serving forecasts from the {registry.store.location} on http://{args.host}:{args.port} "
           f"(docs at /apidocs).", file=sys.stderr)  # fmt: skip
