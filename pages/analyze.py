@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import show_error, stored_models_or_stop
+from ui.widgets import plain, show_error, stored_models_or_stop
 from varlib import VarlibError
 from varlib.analysis import suggest_transforms
 from varlib.naming import LATEST
@@ -31,7 +31,7 @@ if source.startswith("Current"):
         st.stop()
     model, train_levels, test_levels, spec = result.model, result.train_levels, result.test_levels, result.spec
     key = session.fit_key(model)
-    label = f"the current fit, VAR({model.lag_order}) on {', '.join(model.variables)}"
+    label = f"the current fit, VAR({model.lag_order}) on {plain(', '.join(model.variables))}"
 else:
     models = stored_models_or_stop()
     url = session.store_url()
@@ -52,7 +52,7 @@ else:
         st.stop()
     model, train_levels, test_levels, spec = version.model, version.train_levels, version.test_levels, version.spec
     key = session.version_key(url, name, summary.version, summary.created)
-    label = f"{name} {summary.version}, VAR({model.lag_order}) on {', '.join(model.variables)}"
+    label = f"{name} {summary.version}, VAR({model.lag_order}) on {plain(', '.join(model.variables))}"
 
 fit = session.refit(key, model, train_levels)
 if fit.matches:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import show_error, stored_models_or_stop
+from ui.widgets import plain, show_error, stored_models_or_stop
 from varlib import VarlibError, VersionSummary
 from varlib.naming import LATEST
 from varlib.plots import plot_forecast
@@ -85,12 +85,12 @@ st.download_button(
 with st.expander(f"Version {summary.version} metadata"):
     meta = version.metadata
     st.write(
-        f"Created {meta['created']} · VAR({meta['model']['lag_order']}) chosen {meta['model']['chosen_by']} · "
+        f"Created {plain(meta['created'])} · VAR({meta['model']['lag_order']}) chosen {meta['model']['chosen_by']} · "
         f"trend {meta['model']['trend']} · stable: {meta['stability']['stable']}"
     )
-    st.write("Transforms: " + ", ".join(f"{v} ({t})" for v, t in meta["transforms"].items()))
+    st.write("Transforms: " + ", ".join(f"{plain(v)} ({t})" for v, t in meta["transforms"].items()))
     st.write(f"Training data {meta['data']['train']['start']} to {meta['data']['train']['end']} "
-             f"({meta['data']['train']['rows']} rows) from {meta['data']['source']}.")  # fmt: skip
+             f"({meta['data']['train']['rows']} rows) from {plain(meta['data']['source'])}.")  # fmt: skip
     if meta.get("note"):
-        st.write(f"Note: {meta['note']}")
+        st.write(f"Note: {plain(meta['note'])}")
     st.json({k: v for k, v in meta.items() if k != "model"} | {"summary": asdict(summary)}, expanded=False)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import session
-from ui.widgets import require_store, show_error
+from ui.widgets import plain, require_store, show_error
 from varlib import VarlibError, Version
 from varlib.naming import validate_model_name
 from varlib.registry import next_release
@@ -50,12 +50,12 @@ except VarlibError as exc:
 
 already = next((v for v in existing if v.version == str(version)), None)
 if already and version.is_release:
-    st.warning(f"Version {version} of {name!r} already exists (created {already.created}); releases are immutable, "
-               f"so publishing it again will be refused. Suggested next version: {suggested}.")  # fmt: skip
+    st.warning(f"Version {version} of {name!r} already exists (created {plain(already.created)}); releases are "
+               f"immutable, so publishing it again will be refused. Suggested next version: {suggested}.")  # fmt: skip
 elif already:
-    st.info(f"SNAPSHOT {version} exists (created {already.created}) and will be replaced.")
+    st.info(f"SNAPSHOT {version} exists (created {plain(already.created)}) and will be replaced.")
 
-st.write(f"These objects will be written to the {registry.store.location}, the manifest last:")
+st.write(f"These objects will be written to the {plain(registry.store.location)}, the manifest last:")
 st.code("\n".join(keys), language=None)
 
 if st.button("Publish", type="primary"):
@@ -70,7 +70,7 @@ if st.button("Publish", type="primary"):
     session.store_changed()
     st.session_state[session.FORECAST_MODEL] = name
     st.session_state[session.FORECAST_VERSION] = str(version)
-    st.success(f"Published {name} {version} to the {receipt.location}.")
+    st.success(f"Published {name} {version} to the {plain(receipt.location)}.")
     st.code("\n".join(receipt.keys), language=None)
     if not receipt.index_updated:
         st.warning(f"The version index was not updated; run `python -m varlib reindex {name}`.")

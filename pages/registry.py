@@ -4,13 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import show_error, stored_models_or_stop
+from ui.widgets import plain, show_error, stored_models_or_stop
 from varlib import VarlibError, Version
 
 st.title("Registry")
 models = stored_models_or_stop()
 url = session.store_url()
-st.caption(f"All versions in the {session.registry().store.location}.")
+st.caption(f"All versions in the {plain(session.registry().store.location)}.")
 
 try:
     listing = {name: session.versions(url, name, session.generation()) for name in models}
@@ -55,7 +55,7 @@ meta = version.metadata
 ranges, packages = st.columns(2)
 ranges.subheader("Data")
 ranges.dataframe(pd.DataFrame({part: meta["data"][part] for part in ("train", "test")}).T, width="stretch")
-ranges.caption(f"Source: {meta['data']['source']} · frequency {meta['data']['frequency']}")
+ranges.caption(f"Source: {plain(meta['data']['source'])} · frequency {plain(meta['data']['frequency'])}")
 packages.subheader("Packages")
 packages.dataframe(pd.Series(meta["packages"], name="version"), width="stretch")
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import show_error
+from ui.widgets import plain, show_error
 from varlib import InvalidInput, TrainSpec, VarlibError
 from varlib.analysis import suggest_transforms
 from varlib.data import MACRODATA, MISSING_POLICIES
@@ -38,9 +38,9 @@ except InvalidInput as exc:
     st.stop()
 st.session_state[session.DATASET_CHOICE] = choice
 for note in data.notes:
-    st.info(f"Note: {note}.")
-st.caption(f"{data.source}: {len(data.frame)} rows, {data.frame.index[0].date()} to {data.frame.index[-1].date()}, "
-           f"frequency {data.freq}.")  # fmt: skip
+    st.info(f"Note: {plain(note)}.")
+st.caption(f"{plain(data.source)}: {len(data.frame)} rows, {data.frame.index[0].date()} to "
+           f"{data.frame.index[-1].date()}, frequency {data.freq}.")  # fmt: skip
 
 previous = st.session_state.get(session.SPEC)
 default_vars = [v for v in (previous.variables if previous else ["realgdp", "realcons"]) if v in data.variables]
@@ -87,7 +87,7 @@ with st.form("train_parameters"):
         key = f"transform_{name}"
         if key not in st.session_state:  # a default once; afterwards the widget keeps the analyst's choice
             st.session_state[key] = previous.transforms.get(name, "logdiff") if previous else "logdiff"
-        transforms[name] = column.selectbox(name, TRANSFORMS, key=key)
+        transforms[name] = column.selectbox(plain(name), TRANSFORMS, key=key)
     left, middle, right = st.columns(3)
     test_size = left.number_input("Test size (rows held out)", 1, 500, previous.test_size if previous else 12)
     max_lags = middle.number_input("Max lags", 1, 48, previous.max_lags if previous else 12)
@@ -162,7 +162,7 @@ if not result.stability.stable:
                f"{result.stability.max_modulus:.4f} ≥ 1): forecasts may explode.")  # fmt: skip
 for note in result.notes:
     if "not stable" not in note:
-        st.info(f"Note: {note}.")
+        st.info(f"Note: {plain(note)}.")
 st.subheader("Test metrics (levels)")
 metrics = pd.DataFrame({v: asdict(m) for v, m in result.metrics.items()}).T
 metrics.columns = ["RMSE", "MAE", "MAPE %", "MAPE zeros skipped", "Theil's U"]

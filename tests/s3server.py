@@ -70,6 +70,7 @@ class S3TestServer:
         )
         self.ports = free_port_pairs(5)
         self.process: subprocess.Popen | None = None
+        self.started_once = False
 
     @property
     def endpoint(self) -> str:
@@ -98,6 +99,9 @@ class S3TestServer:
                 "-master.telemetry=false",
                 "-admin.ui=false",
                 "-webdav=false",
+                # Many small buckets (one per test): small volumes, and room for many, whatever the disk's size.
+                "-master.volumeSizeLimitMB=16",
+                "-volume.max=2000",
                 f"-s3.config={self.config}",
                 "-s3.port.iceberg=0",
                 "-s3.port.lance=0",
@@ -118,13 +122,34 @@ class S3TestServer:
                 raise RuntimeError(f"weed exited with {self.process.returncode}; see {self.workdir / 'weed.log'}")
             try:
                 urllib.request.urlopen(self.endpoint + "/", timeout=1)
-                return
+                break
             except urllib.error.HTTPError:
-                return  # 403 without credentials: the S3 gateway is up
+                break  # 403 without credentials: the S3 gateway is up
             except OSError:
                 time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("the S3 test server did not start within 60 s")
+        else:
+            self.stop()
+            raise RuntimeError("the S3 test server did not start within 60 s")
+        self._wait_until_objects_serve(deadline)
+
+    def _wait_until_objects_serve(self, deadline: float) -> None:
+        """After a restart the gateway answers before stored objects can be read: wait for a sentinel object."""
+        from varlib.errors import StoreError
+        from varlib.store import open_store
+
+        sentinel = open_store("s3://readiness", self.settings())
+        if not self.started_once:
+            sentinel.write("ready", b"ok")
+            self.started_once = True
+            return
+        while True:
+            try:
+                sentinel.read("ready")
+                return
+            except StoreError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the restarted S3 test server did not serve objects within 60 s") from None
+                time.sleep(0.2)
 
     def stop(self) -> None:
         if self.process is None:

@@ -15,6 +15,7 @@ from tests.test_app_pages import (  # clean_environment: autouse, isolates envir
     clean_environment,  # noqa: F401
     page_text,
     publish,
+    shown,
     train_and_fit,
 )
 from varlib import open_store
@@ -101,7 +102,7 @@ def test_a_version_whose_refit_disagrees_is_reported(store_url) -> None:
     at.radio[0].set_value("Stored version").run()
     assert_no_exception(at)
     assert not at.success
-    message = at.main.error[0].value
+    message = shown(at.main.error[0].value)
     assert message.startswith("var 0.0.1, VAR(3) on realgdp, realcons: The refit from the stored training data does "
                               "NOT reproduce the stored parameters (largest difference 0.05")  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,12 +59,22 @@ def store_env(request, monkeypatch, tmp_path) -> dict[str, str]:
     return env
 
 
-def page_text(at: AppTest) -> str:
-    """Everything the page shows as text, sidebar included."""
+def raw_page_text(at: AppTest) -> str:
+    """Everything the page shows as text, sidebar included, as markdown source (text from data is escaped)."""
     parts = []
     for kind in ("markdown", "caption", "error", "warning", "info", "success", "title", "header", "subheader", "code"):
         parts.extend(str(element.value) for element in getattr(at, kind))
     return "\n".join(parts)
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of markdown source whose data parts were escaped: the backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page shows as text, sidebar included, as the reader sees it."""
+    return shown(raw_page_text(at))
 
 
 def button(at: AppTest, label: str):
@@ -104,7 +115,7 @@ def test_train_publish_forecast_download(store_env, downloads) -> None:
 
     at = publish(at)
     assert at.text_input[1].value == "0.0.1"  # suggested first version
-    assert [s.value for s in at.success][-1].startswith("Published var 0.0.1 to the ")
+    assert [shown(s.value) for s in at.success][-1].startswith("Published var 0.0.1 to the ")
     assert "var/0_0_1/model.json\nvar/0_0_1/train.csv\nvar/0_0_1/test.csv\nvar/0_0_1/manifest.json" in page_text(at)
 
     at.switch_page("pages/forecast.py").run()
@@ -161,7 +172,7 @@ def test_bad_csv_shows_its_message(tmp_path, monkeypatch) -> None:
     bad = b"date,a,b\n2000-01-01,1,2\n2000-02-01,oops,3\n2000-03-01,2,4\n"
     at.file_uploader[0].set_value(("macro.csv", bad, "text/csv")).run()
     assert_no_exception(at)
-    assert [e.value for e in at.error] == ["CSV macro.csv: non-numeric value 'oops' in column 'a', line 3."]
+    assert [shown(e.value) for e in at.error] == ["CSV macro.csv: non-numeric value 'oops' in column 'a', line 3."]
 
 
 def test_good_csv_trains(tmp_path, monkeypatch, macrodata) -> None:
@@ -185,7 +196,7 @@ def test_validation_error_in_the_form_is_shown(tmp_path, monkeypatch) -> None:
     at.selectbox(key="transform_realint").set_value("log")
     at.form_submit_button[0].click().run()
     assert_no_exception(at)
-    assert any("variable 'realint' has a non-positive value" in e.value for e in at.error)
+    assert any("variable 'realint' has a non-positive value" in shown(e.value) for e in at.error)
 
 
 def test_store_down_is_a_message_on_every_page(monkeypatch) -> None:
@@ -195,7 +206,7 @@ def test_store_down_is_a_message_on_every_page(monkeypatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert_no_exception(at)
-    sidebar_errors = [e.value for e in at.sidebar.error]
+    sidebar_errors = [shown(e.value) for e in at.sidebar.error]
     assert sidebar_errors == [
         "Store unavailable: Failed checking bucket models: cannot reach the S3 store http://127.0.0.1:9 "
         "(bucket models) (connection refused)."
@@ -207,7 +218,9 @@ def test_store_down_is_a_message_on_every_page(monkeypatch) -> None:
     at.switch_page("pages/train.py")
     train_and_fit(at)  # training needs no store and still works
     at.switch_page("pages/publish.py").run()
-    assert any(e.value.startswith("This page needs the model store, which is unavailable:") for e in at.main.error)
+    assert any(
+        shown(e.value).startswith("This page needs the model store, which is unavailable:") for e in at.main.error
+    )
     assert SECRET_KEY not in page_text(at)
 
 
@@ -226,9 +239,11 @@ def test_publishing_an_existing_release_is_refused(tmp_path, monkeypatch) -> Non
     at = train_and_fit(AppTest.from_file(APP, default_timeout=TIMEOUT))
     publish(at)
     at = publish(at, version="0.0.1")
-    warning = next(w.value for w in at.warning if "already exists (created" in w.value)
+    warning = next(shown(w.value) for w in at.warning if "already exists (created" in w.value)
     assert warning.endswith("so publishing it again will be refused. Suggested next version: 0.0.2.")
-    assert [e.value for e in at.error][-1].startswith("Version 0.0.1 of model 'var' already exists in the local store")
+    assert [shown(e.value) for e in at.error][-1].startswith(
+        "Version 0.0.1 of model 'var' already exists in the local store"
+    )
 
 
 def test_tampered_version_shows_the_checksum_message(tmp_path, monkeypatch) -> None:
@@ -242,7 +257,7 @@ def test_tampered_version_shows_the_checksum_message(tmp_path, monkeypatch) -> N
     st.cache_data.clear()
     at.switch_page("pages/forecast.py").run()
     assert_no_exception(at)
-    assert [e.value for e in at.main.error] == [
+    assert [shown(e.value) for e in at.main.error] == [
         "var/0_0_1/train.csv fails its checksum (sha256 in the manifest does not match): "
         "it is corrupted or was changed after publishing."
     ]

@@ -101,7 +101,7 @@ def test_json_output_of_every_command(tmp_path, capsys) -> None:
     assert [row["date"] for row in forecast["forecast"]] == ["2006-10-01", "2007-01-01"]
     assert set(forecast["forecast"][0]["realgdp"]) == {"point", "lower", "upper", "actual"}
     assert main([*store, "reindex", "var", "--json"]) == 0
-    assert [v["version"] for v in json.loads(capsys.readouterr().out)] == ["0.0.1"]
+    assert [v["version"] for v in json.loads(capsys.readouterr().out)["versions"]] == ["0.0.1"]
 
 
 def test_per_variable_transforms_and_fixed_lags(tmp_path, capsys) -> None:

@@ -82,7 +82,7 @@ def test_store_lost_after_the_manifest_publishes_and_reindex_repairs(private_s3_
     registry = ModelRegistry.from_settings(env["VARLIB_STORE"], env)
     assert [v.version for v in registry.list_versions("var")] == ["0.0.1"]  # the index is behind ...
     assert registry.load("var", "0.0.2").version == registry.resolve("var", "0.0.2")  # ... the version is there
-    assert [v.version for v in registry.rebuild_index("var")] == ["0.0.2", "0.0.1"]
+    assert [v.version for v in registry.rebuild_index("var").versions] == ["0.0.2", "0.0.1"]
     assert registry.resolve("var", "latest") == registry.resolve("var", "0.0.2")
 
 

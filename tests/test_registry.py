@@ -174,7 +174,7 @@ def test_lost_index_update_is_repaired_from_manifests(registry, gdp_cons_result)
     registry.store.write("var/index.json", json.dumps(index).encode())
     assert [v.version for v in registry.list_versions("var")] == ["0.0.1"]
     repaired = registry.rebuild_index("var")
-    assert [v.version for v in repaired] == ["0.0.2", "0.0.1"]
+    assert [v.version for v in repaired.versions] == ["0.0.2", "0.0.1"] and repaired.skipped == []
     assert [v.version for v in registry.list_versions("var")] == ["0.0.2", "0.0.1"]
 
 

@@ -74,7 +74,7 @@ def test_a_server_that_never_answers_times_out_in_seconds() -> None:
             },
         )
         started = time.monotonic()
-        with pytest.raises(StoreError, match=r"cannot reach the S3 store .* \(timed out\)"):
+        with pytest.raises(StoreError, match=r"did not finish answering within 1 s \(VARLIB_S3_TIMEOUT\)"):
             store.read("var/index.json")
         assert time.monotonic() - started < 8  # 1 s read timeout, one retry, backoff
     finally:
@@ -86,5 +86,5 @@ def test_a_server_that_never_answers_times_out_in_seconds() -> None:
 
 
 def test_invalid_endpoint_url_is_reported() -> None:
-    with pytest.raises(StoreError, match="AWS_ENDPOINT_URL 'ftp://x' is not an http"):
+    with pytest.raises(StoreError, match=r"^AWS_ENDPOINT_URL must be an http\(s\) URL such as http://127.0.0.1:9000.$"):
         open_store("s3://models", {"AWS_ENDPOINT_URL": "ftp://x"})

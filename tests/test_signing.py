@@ -69,3 +69,65 @@ def test_cli_reads_the_key_from_the_environment_and_never_prints_it(tmp_path, mo
         "(VARLIB_SIGNING_KEY is set)."
     )
     assert KEY.decode() not in out.out + out.err
+
+
+def test_an_edited_index_is_refused_under_signing(store, gdp_cons_result) -> None:
+    """Someone without the key removes the newest release from the index: latest must not silently go back."""
+    signer = ModelRegistry(store, KEY)
+    signer.publish(gdp_cons_result, "var", "0.0.1")
+    signer.publish(gdp_cons_result, "var", "0.0.2")
+    index = json.loads(store.read("var/index.json").data)
+    del index["versions"]["0.0.2"]
+    store.write("var/index.json", json.dumps(index).encode())
+    reader = ModelRegistry(store, KEY)
+    for action in (lambda: reader.resolve("var", "latest"), lambda: reader.list_versions("var")):
+        with pytest.raises(IntegrityError) as info:
+            action()
+        assert str(info.value) == (
+            "var/index.json has a signature that does not match: it was changed, or signed with another key; "
+            "rebuild it with `python -m varlib reindex var` with the signing key set."
+        )
+    report = signer.rebuild_index("var")  # the key holder repairs it from the signed manifests
+    assert [v.version for v in report.versions] == ["0.0.2", "0.0.1"]
+    assert str(reader.resolve("var", "latest")) == "0.0.2"
+
+
+def test_an_unsigned_index_is_refused_under_signing(store, gdp_cons_result) -> None:
+    ModelRegistry(store, KEY).publish(gdp_cons_result, "var", "0.0.1")
+    index = json.loads(store.read("var/index.json").data)
+    del index["signature"]
+    store.write("var/index.json", json.dumps(index).encode())
+    with pytest.raises(IntegrityError, match=r"^var/index.json is not signed, and this store requires signed"):
+        ModelRegistry(store, KEY).list_versions("var")
+
+
+def test_a_replayed_index_is_refused(store, gdp_cons_result) -> None:
+    """An older, validly signed index written back: a process that has read the newer one refuses it."""
+    signer = ModelRegistry(store, KEY)
+    signer.publish(gdp_cons_result, "var", "0.0.1")
+    old_index = store.read("var/index.json").data
+    signer.publish(gdp_cons_result, "var", "0.0.2")
+    service = ModelRegistry(store, KEY)  # a long-running reader
+    assert str(service.resolve("var", "latest")) == "0.0.2"
+    store.write("var/index.json", old_index)
+    with pytest.raises(IntegrityError, match=r"^var/index.json is older \(sequence 1\) than the index this process "
+                                             r"already read \(sequence 2\): it was rolled back"):  # fmt: skip
+        service.resolve("var", "latest")
+
+
+def test_a_rolled_back_snapshot_is_refused(store, gdp_cons_result) -> None:
+    """Older signed objects of a SNAPSHOT restored by someone without the key: refused, not served."""
+    signer = ModelRegistry(store, KEY)
+    signer.publish(gdp_cons_result, "var", "1.0.0-SNAPSHOT", note="first")
+    prefix = "var/1_0_0-SNAPSHOT/"
+    saved = {key: store.read(key).data for key in store.list_keys(prefix)}
+    signer.publish(gdp_cons_result, "var", "1.0.0-SNAPSHOT", note="second")
+    assert ModelRegistry(store, KEY).load("var", "1.0.0-SNAPSHOT").metadata["note"] == "second"
+    for key in store.list_keys(prefix):
+        store.delete(key)
+    for key, data in saved.items():
+        store.write(key, data)
+    assert ModelRegistry(store).load("var", "1.0.0-SNAPSHOT").metadata["note"] == "first"  # checksums alone: fine
+    with pytest.raises(IntegrityError, match=r"^var/1_0_0-SNAPSHOT/manifest.json is an older publish \(sequence 1\) "
+                                             r"than the index lists \(sequence 2\): it was rolled back"):  # fmt: skip
+        ModelRegistry(store, KEY).load("var", "1.0.0-SNAPSHOT")

@@ -1,11 +1,21 @@
-"""Widgets every page shares: the store panel in the sidebar, and showing varlib errors."""
+"""Widgets every page shares: the store panel in the sidebar, showing varlib errors, and text shown as text."""
 
 from __future__ import annotations
+
+import re
 
 import streamlit as st
 
 from ui import session
 from varlib import VarlibError
+
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|:~$=&'\"])")
+
+
+def plain(text: object) -> str:
+    """Text from data or storage, escaped so that Streamlit's markdown shows it as typed: no links, images,
+    emphasis, HTML, icons (`:material/...:`), colours or LaTeX. Every ASCII punctuation mark may be escaped."""
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def store_sidebar() -> None:
@@ -15,12 +25,12 @@ def store_sidebar() -> None:
         try:
             location = session.registry().store.location
         except VarlibError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(plain(exc), icon=":material/error:")
             return
-        st.caption(location)
+        st.caption(plain(location))
         problem = session.store_problem()
         if problem:
-            st.error(f"Store unavailable: {problem}", icon=":material/cloud_off:")
+            st.error(f"Store unavailable: {plain(problem)}", icon=":material/cloud_off:")
         else:
             st.success("Store answers", icon=":material/cloud_done:")
         if st.button("Refresh", help="Re-read the store (versions published elsewhere appear within a minute anyway)"):
@@ -36,13 +46,15 @@ def require_store() -> bool:
     except VarlibError as exc:
         problem = str(exc)
     if problem:
-        st.error(f"This page needs the model store, which is unavailable: {problem}", icon=":material/cloud_off:")
+        st.error(f"This page needs the model store, which is unavailable: {plain(problem)}",
+                 icon=":material/cloud_off:")  # fmt: skip
         return False
     return True
 
 
 def show_error(exc: VarlibError) -> None:
-    st.error(str(exc), icon=":material/error:")
+    # Messages quote file names, column names and stored keys: shown as text, never as markup.
+    st.error(plain(exc), icon=":material/error:")
 
 
 def stored_models_or_stop() -> list[str]:

@@ -18,7 +18,7 @@ from statsmodels.tsa.vector_ar.var_model import VARResults
 
 from varlib.data import Dataset
 from varlib.errors import InvalidInput
-from varlib.model import VarModel
+from varlib.model import VarModel, iso_timestamp, spreadsheet_safe
 from varlib.training import TrainSpec, train
 from varlib.transforms import (
     TRANSFORMS,
@@ -306,7 +306,9 @@ class Backtest:
     lag_orders: list[int] = field(default_factory=list)
 
     def to_csv(self) -> str:
-        return self.errors.to_csv(index=False, lineterminator="\n", float_format=lambda x: repr(float(x)))
+        """The errors as CSV; variable names (text from the data) are made spreadsheet-safe."""
+        out = self.errors.assign(variable=self.errors["variable"].map(spreadsheet_safe))
+        return out.to_csv(index=False, lineterminator="\n", float_format=lambda x: repr(float(x)))
 
 
 def backtest(
@@ -352,7 +354,7 @@ def backtest(
             for name in spec.variables:
                 forecast = float(result.test_forecast.point[name].iloc[h])
                 actual = float(result.test_levels[name].iloc[h])
-                records.append({"origin": origin.strftime("%Y-%m-%d"), "horizon": h + 1,
+                records.append({"origin": iso_timestamp(origin), "horizon": h + 1,
                                 "variable": name, "forecast": forecast, "actual": actual,
                                 "error": forecast - actual})  # fmt: skip
         if progress:

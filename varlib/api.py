@@ -6,8 +6,13 @@ never a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Annotated, Any
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any, TypeVar
 
 import swagger_ui_bundle
 from fastapi import FastAPI, Path, Query, Request
@@ -27,6 +32,40 @@ from varlib.registry import ModelRegistry
 from varlib.serving import DEFAULT_CACHE_SIZE, VersionCache
 
 log = logging.getLogger("varlib.api")
+T = TypeVar("T")
+STORE_WORKERS = 8  # threads that may wait on the store at once
+FORECAST_WORKERS = max(1, os.cpu_count() or 1)  # forecasts are CPU work: one thread per core
+MAX_WAITING = 64  # requests queued for either pool before new ones are turned away at once (503)
+HEALTH_TIMEOUT_SECONDS = 2.0
+FORECAST_TIMEOUT_SECONDS = 30.0
+
+
+class _Pool:
+    """A bounded pool of threads for one kind of work, so that one kind cannot starve the other.
+
+    Store calls wait on the network; forecasts use the CPU. A hanging store fills only the store pool: cached
+    releases are still served from the forecast pool, and /healthz always answers.
+    """
+
+    def __init__(self, workers: int, name: str, busy_message: str) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._slots = threading.BoundedSemaphore(workers + MAX_WAITING)
+        self._busy_message = busy_message
+
+    async def run(self, timeout: float, timeout_message: str, work: Callable[..., T], *args: Any) -> T:
+        if not self._slots.acquire(blocking=False):
+            raise StoreError(self._busy_message)
+        try:
+            future = self._executor.submit(work, *args)
+        except BaseException:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _: self._slots.release())
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+        except TimeoutError:
+            raise StoreError(timeout_message) from None
+
 
 # The one place where varlib errors become HTTP statuses.
 ERROR_STATUS: dict[type[VarlibError], tuple[int, str]] = {
@@ -110,6 +149,28 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) -> FastAPI:
     """The service over one store; releases are cached in a bounded LRU of `cache_size` versions."""
     cache = VersionCache(registry, cache_size)
+    store_timeout = float(getattr(registry.store, "timeout", 10.0))
+    store_wait = 3 * store_timeout + 1  # a load makes up to three rounds of calls, each within the store's deadline
+    store_pool = _Pool(
+        STORE_WORKERS,
+        "varlib-store",
+        "The store is not keeping up: too many requests are waiting for it; try again shortly.",
+    )
+    forecast_pool = _Pool(FORECAST_WORKERS, "varlib-forecast",
+                          "The service is busy: too many forecasts are waiting; try again shortly.")  # fmt: skip
+
+    async def from_store(work: Callable[..., T], *args: Any) -> T:
+        return await store_pool.run(store_wait, f"The {registry.store.location} did not answer within "
+                                    f"{store_wait:g} s.", work, *args)  # fmt: skip
+
+    async def computed(work: Callable[..., T], *args: Any) -> T:
+        too_long = f"The forecast took longer than {FORECAST_TIMEOUT_SECONDS:g} s; ask for fewer steps."
+        return await forecast_pool.run(FORECAST_TIMEOUT_SECONDS, too_long, work, *args)
+
+    async def version_of(name: str, version: str) -> Any:
+        # A cached release needs no store call at all: it is served even while the store hangs.
+        return cache.peek(name, version) or await from_store(cache.get, name, version)
+
     app = FastAPI(
         title="varlib forecast service",
         version=__version__,
@@ -162,11 +223,12 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
         return _error(500, "internal_error", "The service failed unexpectedly; the error is in its log.")
 
     @app.get("/healthz", response_model=Health, responses={503: {"model": Health}}, tags=["service"])
-    def healthz() -> Any:
-        """The service, and whether the store answers (503 when it does not)."""
+    async def healthz() -> Any:
+        """The service, and whether the store answers (503 when it does not); answers within seconds, always."""
         cache_health = CacheHealth(entries=len(cache), max_entries=cache.max_entries, loads=cache.loads)
         try:
-            registry.store.check()
+            silent = f"The store did not answer within {HEALTH_TIMEOUT_SECONDS:g} s."
+            await store_pool.run(HEALTH_TIMEOUT_SECONDS, silent, registry.store.check)
         except StoreError as exc:
             store = StoreHealth(location=registry.store.location, ok=False, message=str(exc))
             body = Health(status="store_unavailable", version=__version__, store=store, cache=cache_health)
@@ -175,14 +237,14 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
         return Health(status="ok", version=__version__, store=store, cache=cache_health)
 
     @app.get("/models", response_model=list[str], responses=ERROR_RESPONSES, tags=["models"])
-    def list_models() -> list[str]:
+    async def list_models() -> list[str]:
         """Names of the stored models."""
-        return registry.list_models()
+        return await from_store(registry.list_models)
 
     @app.get("/models/{name}/versions", response_model=list[VersionSummary], responses=ERROR_RESPONSES, tags=["models"])
-    def list_versions(name: ModelName) -> list[dict[str, Any]]:
+    async def list_versions(name: ModelName) -> list[dict[str, Any]]:
         """A model's versions with key metadata, newest first."""
-        versions = registry.list_versions(name)
+        versions = await from_store(registry.list_versions, name)
         if not versions:
             raise NotFound(f"Model {name!r} has no versions in the {registry.store.location}.")
         return [v.to_dict() for v in versions]
@@ -190,9 +252,9 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
     @app.get(
         "/models/{name}/versions/{version}", response_model=VersionDetail, responses=ERROR_RESPONSES, tags=["models"]
     )
-    def version_detail(name: ModelName, version: VersionText) -> dict[str, Any]:
+    async def version_detail(name: ModelName, version: VersionText) -> dict[str, Any]:
         """One version's metadata and manifest (`latest` allowed)."""
-        loaded = cache.get(name, version)
+        loaded = await version_of(name, version)
         return {"name": name, "version": str(loaded.version), "metadata": loaded.metadata, "manifest": loaded.manifest}
 
     @app.get(
@@ -201,7 +263,7 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
         responses={**ERROR_RESPONSES, 200: {"content": {"text/csv": {}}, "description": "JSON, or CSV on request"}},
         tags=["forecast"],
     )
-    def forecast(
+    async def forecast(
         request: Request,
         name: ModelName,
         version: VersionText,
@@ -210,24 +272,27 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
     ) -> Any:
         """Forecasts in levels from the end of the version's training data: exactly `steps` rows.
 
-        With `Accept: text/csv`, the same CSV as `python -m varlib forecast ... --csv`.
+        With `Accept: text/csv`, the same CSV as `python -m varlib forecast ... --csv`. A forecast beyond the
+        service's limit of steps × variables² (VARLIB_MAX_FORECAST_CELLS) is refused with 422 before it runs.
         """
-        loaded = cache.get(name, version)
-        result = loaded.forecast(steps, alpha)
+        loaded = await version_of(name, version)
+        loaded.limits.check_forecast(steps, loaded.model.k)  # refused at once, before any work
         if "text/csv" in request.headers.get("accept", ""):
+            text = await computed(lambda: loaded.forecast(steps, alpha).to_csv(loaded.test_levels))
             filename = f"{name}-{loaded.version}-forecast.csv"
             return Response(
-                result.to_csv(loaded.test_levels),
+                text,
                 media_type="text/csv",
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
+        records = await computed(lambda: loaded.forecast(steps, alpha).to_records(loaded.test_levels))
         body = {
             "name": name,
             "version": str(loaded.version),
             "steps": steps,
             "alpha": alpha,
             "variables": loaded.model.variables,
-            "forecast": result.to_records(loaded.test_levels),
+            "forecast": records,
         }
         # Returned as is: the body is built to the schema above, and re-validating it would double the cost.
         return JSONResponse(body)

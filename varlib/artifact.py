@@ -3,7 +3,11 @@
 <name>/<MAJOR_MINOR_PATCH[-SNAPSHOT]>/model.json     parameters and metadata (no pickle)
                                      train.csv      level data the version was trained on
                                      test.csv       level data it was tested on
-                                     manifest.json  sha256 and size of the three above; written last
+                                     manifest.json  key, sha256 and size of the three above; written last
+
+The manifest says where each object is: normally the names above; a publish that finds them taken (by an
+abandoned publish, or by the SNAPSHOT it replaces) writes its objects under `<publish id>/` in the same folder.
+Everything read back is untrusted: bounded in size, parsed strictly, checked field by field (varlib.documents).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import io
 import json
 import math
 import platform
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
@@ -24,14 +29,20 @@ import numpy as np
 import pandas as pd
 
 from varlib._version import __version__
+from varlib.documents import MAX_NAME, Fields, is_number, is_text, nested_numbers
 from varlib.errors import IntegrityError
-from varlib.model import Forecast, VarModel, dated_csv
-from varlib.naming import Version
-from varlib.training import TrainResult, TrainSpec
+from varlib.limits import DEFAULT_LIMITS, Limits
+from varlib.model import TRENDS, Forecast, VarModel, dated_csv, iso_timestamp
+from varlib.naming import MODEL_NAME_PATTERN, Version
+from varlib.training import CRITERIA, TrainResult, TrainSpec
+from varlib.transforms import TRANSFORMS
 
 MODEL_FORMAT = "varlib.var-model"
 MANIFEST_FORMAT = "varlib.manifest"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # of model.json
+MANIFEST_FORMAT_VERSION = 2  # 2: each object's key, and the publish sequence
+READABLE_MANIFEST_VERSIONS = (1, 2)
+PUBLISH_ID_PATTERN = re.compile(r"p-[0-9]{8}t[0-9]{6}z-[0-9a-f]{12}")
 MODEL_FILE = "model.json"
 TRAIN_FILE = "train.csv"
 TEST_FILE = "test.csv"
@@ -64,8 +75,8 @@ def _package_versions() -> dict[str, str]:
 
 def _date_range(frame: pd.DataFrame) -> dict[str, Any]:
     return {
-        "start": frame.index[0].strftime("%Y-%m-%d"),
-        "end": frame.index[-1].strftime("%Y-%m-%d"),
+        "start": iso_timestamp(frame.index[0]),
+        "end": iso_timestamp(frame.index[-1]),
         "rows": len(frame),
     }
 
@@ -101,7 +112,7 @@ def model_document(result: TrainResult, name: str, version: Version, note: str, 
             "nobs": result.nobs,
             "last_observations": model.last_observations.tolist(),
             "last_levels": model.last_levels.tolist(),
-            "last_date": model.last_date.strftime("%Y-%m-%d"),
+            "last_date": iso_timestamp(model.last_date),
         },
         "lag_selection": {
             "max_lags": result.selection.max_lags,
@@ -141,80 +152,122 @@ def version_objects(result: TrainResult, name: str, version: Version, note: str,
     }
 
 
-def manifest_document(objects: dict[str, bytes], name: str, version: Version, created: str) -> dict[str, Any]:
+def manifest_document(
+    objects: dict[str, bytes],
+    name: str,
+    version: Version,
+    created: str,
+    keys: dict[str, str] | None = None,
+    sequence: int = 1,
+) -> dict[str, Any]:
+    """The manifest: where each object is (relative to the version's folder), its sha256 and size.
+
+    `sequence` counts the publishes of this version (a SNAPSHOT's republish is higher), so that a signed reader
+    can tell a rolled-back SNAPSHOT from the current one.
+    """
+    keys = keys or {}
     return {
         "format": MANIFEST_FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": MANIFEST_FORMAT_VERSION,
         "name": name,
         "version": str(version),
         "created": created,
-        "objects": {file: {"sha256": sha256_hex(data), "size": len(data)} for file, data in sorted(objects.items())},
+        "sequence": sequence,
+        "objects": {
+            file: {"key": keys.get(file, file), "sha256": sha256_hex(data), "size": len(data)}
+            for file, data in sorted(objects.items())
+        },
     }
 
 
 SIGNATURE_ALGORITHM = "HMAC-SHA256"
 
 
-def _signed_bytes(manifest: dict[str, Any]) -> bytes:
-    """The canonical bytes a signature covers: the manifest without its signature, keys sorted."""
-    unsigned = {k: v for k, v in manifest.items() if k != "signature"}
+def _signed_bytes(document: dict[str, Any]) -> bytes:
+    """The canonical bytes a signature covers: the document without its signature, keys sorted."""
+    unsigned = {k: v for k, v in document.items() if k != "signature"}
     return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
 
-def sign_manifest(manifest: dict[str, Any], key: bytes) -> dict[str, Any]:
-    signature = hmac.new(key, _signed_bytes(manifest), hashlib.sha256).hexdigest()
-    return {**manifest, "signature": {"algorithm": SIGNATURE_ALGORITHM, "value": signature}}
+def sign_document(document: dict[str, Any], key: bytes) -> dict[str, Any]:
+    """The document with an HMAC-SHA256 signature of its canonical bytes (manifests and indexes)."""
+    signature = hmac.new(key, _signed_bytes(document), hashlib.sha256).hexdigest()
+    return {**document, "signature": {"algorithm": SIGNATURE_ALGORITHM, "value": signature}}
 
 
-def verify_signature(manifest: dict[str, Any], key: bytes, manifest_key: str) -> None:
-    """Refuse a manifest that is unsigned or signed with another key (or changed since it was signed)."""
-    signature = manifest.get("signature")
+def verify_signature(document: dict[str, Any], key: bytes, document_key: str) -> None:
+    """Refuse a document that is unsigned or signed with another key (or changed since it was signed)."""
+    signature = document.get("signature")
     if not isinstance(signature, dict) or not isinstance(signature.get("value"), str):
         raise IntegrityError(
-            f"{manifest_key} is not signed, and this store requires signed versions (VARLIB_SIGNING_KEY is set)."
+            f"{document_key} is not signed, and this store requires signed versions (VARLIB_SIGNING_KEY is set)."
         )
     if signature.get("algorithm") != SIGNATURE_ALGORITHM:
+        raise IntegrityError(f"{document_key} is not signed with {SIGNATURE_ALGORITHM}.")
+    expected = hmac.new(key, _signed_bytes(document), hashlib.sha256).hexdigest()
+    value = signature["value"]
+    # compare_digest refuses non-ASCII text with a TypeError: such a value is simply not a valid signature.
+    if not value.isascii() or not hmac.compare_digest(expected, value):
         raise IntegrityError(
-            f"{manifest_key} is signed with {signature.get('algorithm')!r}, not {SIGNATURE_ALGORITHM}."
-        )
-    expected = hmac.new(key, _signed_bytes(manifest), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature["value"]):
-        raise IntegrityError(
-            f"{manifest_key} has a signature that does not match: it was changed, or signed with another key."
+            f"{document_key} has a signature that does not match: it was changed, or signed with another key."
         )
 
 
-def parse_json(data: bytes, key: str) -> dict[str, Any]:
-    try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise IntegrityError(f"{key} is not valid JSON: it is corrupted or was changed after publishing.") from None
-    if not isinstance(document, dict):
-        raise IntegrityError(f"{key} does not hold a JSON object: it is corrupted or was changed after publishing.")
-    return document
+def check_manifest(
+    manifest: dict[str, Any], key: str, name: str, version: Version, limits: Limits = DEFAULT_LIMITS
+) -> dict[str, dict]:
+    """The manifest's object table, after checking it describes this version and every data object.
 
-
-def check_manifest(manifest: dict[str, Any], key: str, name: str, version: Version) -> dict[str, dict]:
-    """The manifest's object table, after checking it describes this version and every data object."""
+    Each entry gets its `key` relative to the version's folder: the file's own name (format 1 always), or
+    `<publish id>/<file>`; nothing else is accepted, so a manifest cannot point outside its version.
+    """
     if manifest.get("format") != MANIFEST_FORMAT:
         raise IntegrityError(f"{key} is not a varlib manifest.")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    format_version = manifest.get("format_version")
+    if format_version not in READABLE_MANIFEST_VERSIONS or isinstance(format_version, bool):
+        shown = format_version if is_number(format_version) else "unknown"
         raise IntegrityError(
-            f"{key} has format version {manifest.get('format_version')!r}; this varlib reads version {FORMAT_VERSION}."
+            f"{key} has format version {shown}; this varlib reads versions "
+            f"{', '.join(map(str, READABLE_MANIFEST_VERSIONS))}."
         )
     if manifest.get("name") != name or manifest.get("version") != str(version):
-        raise IntegrityError(f"{key} describes {manifest.get('name')!r} {manifest.get('version')!r}, not this version.")
+        raise IntegrityError(f"{key} describes another model or version, not {name} {version}.")
+    fields = Fields(manifest, key)
+    if format_version >= 2:
+        fields.integer("sequence", 1, 2**53)
     objects = manifest.get("objects")
     if not isinstance(objects, dict) or sorted(objects) != sorted(DATA_OBJECTS):
         raise IntegrityError(f"{key} does not list exactly {', '.join(DATA_OBJECTS)}.")
+    checked = {}
     for file, entry in objects.items():
+        limit = limits.max_model_bytes if file == MODEL_FILE else limits.max_data_bytes
         if (
             not isinstance(entry, dict)
             or not isinstance(entry.get("sha256"), str)
+            or not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
+            or isinstance(entry.get("size"), bool)
             or not isinstance(entry.get("size"), int)
+            or not 0 <= entry["size"] <= limit
         ):
-            raise IntegrityError(f"{key} has no valid sha256 and size for {file}.")
-    return objects
+            raise IntegrityError(f"{key} has no valid sha256 and size (at most {limit:,} bytes) for {file}.")
+        relative = entry.get("key", file) if format_version >= 2 else file
+        if not isinstance(relative, str) or not is_object_key(relative, file):
+            raise IntegrityError(f"{key} places {file} outside its version's folder.")
+        checked[file] = {"key": relative, "sha256": entry["sha256"], "size": entry["size"]}
+    return checked
+
+
+def is_object_key(relative: str, file: str) -> bool:
+    if relative == file:
+        return True
+    folder, _, rest = relative.partition("/")
+    return rest == file and PUBLISH_ID_PATTERN.fullmatch(folder) is not None
+
+
+def manifest_sequence(manifest: dict[str, Any]) -> int:
+    """The publish sequence of a checked manifest (format 1 manifests predate it: 0)."""
+    sequence = manifest.get("sequence", 0)
+    return sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else 0
 
 
 def verify_object(data: bytes, entry: dict[str, Any], key: str) -> None:
@@ -225,56 +278,130 @@ def verify_object(data: bytes, entry: dict[str, Any], key: str) -> None:
         )
 
 
-def _array(document: dict, field_name: str, shape: tuple[int, ...], key: str) -> np.ndarray:
-    try:
-        value = np.asarray(document[field_name], dtype=float).reshape(shape)
-    except (KeyError, TypeError, ValueError):
-        raise IntegrityError(f"{key}: field model.{field_name} is missing or does not have shape {shape}.") from None
-    if not np.isfinite(value).all():
-        raise IntegrityError(f"{key}: field model.{field_name} holds non-finite numbers.")
-    return value
-
-
-def model_from_document(document: dict[str, Any], key: str) -> VarModel:
-    """Rebuild the parameter-only model from model.json, checking every field it needs."""
+def check_model_document(document: dict[str, Any], key: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Check every field of model.json that anything reads, bounded by `limits`, before any work is done."""
+    top = Fields(document, key)
     if document.get("format") != MODEL_FORMAT or document.get("format_version") != FORMAT_VERSION:
         raise IntegrityError(f"{key} is not a varlib model of format version {FORMAT_VERSION}.")
+    if not MODEL_NAME_PATTERN.fullmatch(top.text("name", 64)):
+        top.fail("is not a model name", "name")
+    top.text("version", 64)
+    top.text("created", 64)
+    top.text("note", optional=True)
+    params = top.sub("model")
+    variables = top.items("variables", limits.max_variables, lambda v: is_text(v, MAX_NAME) and v != "", "names")
+    k = len(variables)
+    if k < 1 or len(set(variables)) != k:
+        top.fail("must name distinct variables", "variables")
+    p = params.integer("lag_order", 0, limits.max_lag_order)
+    if k * k * p > limits.max_coefficients:
+        params.fail(f"with {k} variables makes more than the {limits.max_coefficients:,} coefficients allowed",
+                    "lag_order")  # fmt: skip
+    transforms = top.mapping("transforms", k)
+    if sorted(transforms) != sorted(variables) or not all(t in TRANSFORMS for t in transforms.values()):
+        top.fail("must give one of " + ", ".join(TRANSFORMS) + " for each variable", "transforms")
+    trend = params.choice("trend", TRENDS)
+    n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
+    for field_name, shape in (("coefs", (p, k, k)), ("trend_coefs", (n_trend, k)), ("sigma_u", (k, k)),
+                         ("last_observations", (p, k)), ("last_levels", (k,))):  # fmt: skip
+        if not nested_numbers(params.get(field_name), shape):
+            params.fail(f"does not have shape {shape} of finite numbers", field_name)
+    params.integer("n_totobs", 0, 10**9)
+    params.integer("nobs", 0, 10**9)
+    params.choice("chosen_by", (*CRITERIA, "fixed"))
+    _timestamp(params, "last_date")
+    data = top.sub("data")
+    data.text("source", 1000)
+    frequency = data.text("frequency", 32)
     try:
-        variables = [str(v) for v in document["variables"]]
-        transforms = [str(document["transforms"][v]) for v in variables]
-        params = document["model"]
-        p, k = int(params["lag_order"]), len(variables)
-        trend = str(params["trend"])
-        n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
-        model = VarModel(
-            variables=variables,
-            transforms=transforms,
-            trend=trend,
-            coefs=_array(params, "coefs", (p, k, k), key),
-            trend_coefs=_array(params, "trend_coefs", (n_trend, k), key),
-            sigma_u=_array(params, "sigma_u", (k, k), key),
-            n_totobs=int(params["n_totobs"]),
-            last_observations=_array(params, "last_observations", (p, k), key),
-            last_levels=_array(params, "last_levels", (k,), key),
-            last_date=pd.Timestamp(params["last_date"]),
-            freq=str(document["data"]["frequency"]),
-        )
-        pd.tseries.frequencies.to_offset(model.freq)
-    except IntegrityError:
-        raise
-    except (KeyError, TypeError, ValueError):
-        raise IntegrityError(f"{key} lacks a field the model needs, or holds one of the wrong type.") from None
-    return model
+        pd.tseries.frequencies.to_offset(frequency)
+    except (ValueError, TypeError):
+        data.fail("is not a frequency", "frequency")
+    for part in ("train", "test"):
+        span = data.sub(part)
+        _timestamp(span, "start")
+        _timestamp(span, "end")
+        span.integer("rows", 0, 10**9)
+    data.items("notes", 100, is_text, "text")
+    selection = top.sub("lag_selection")
+    selection.integer("max_lags", 0, limits.max_lag_order)
+    selection.choice("trend", TRENDS)
+    chosen = selection.mapping("selected", len(CRITERIA))
+    if not all(c in CRITERIA and isinstance(v, int) and not isinstance(v, bool) for c, v in chosen.items()):
+        selection.fail("is not a lag order per criterion", "selected")
+    table = selection.items("table", limits.max_lag_order + 1, lambda row: isinstance(row, dict), "rows")
+    for row in table:
+        Fields(row, key, "lag_selection.table[]").integer("p", 0, limits.max_lag_order)
+        if not all(row.get(c) is None or is_number(row.get(c)) for c in CRITERIA):
+            selection.fail("holds a criterion that is not a number", "table")
+    test = top.sub("test")
+    test.number("alpha")
+    metrics = test.mapping("metrics", k)
+    if sorted(metrics) != sorted(variables):
+        test.fail("must hold metrics for each variable", "metrics")
+    for entry in metrics.values():
+        row = Fields(entry, key, "test.metrics[]")
+        row.number("rmse")
+        row.number("mae")
+        row.number("mape", optional=True)
+        row.number("theil_u", optional=True)
+        row.integer("mape_skipped_zeros", 0, 10**9)
+    stability = top.sub("stability")
+    stability.boolean("stable")
+    stability.number("max_modulus")
+    stability.items("eigenvalue_moduli", max(k * p, 1), is_number, "numbers")
+    packages = top.mapping("packages", 50)
+    if not all(is_text(n, 100) and is_text(v, 100) for n, v in packages.items()):
+        top.fail("is not a table of package versions", "packages")
+
+
+def _timestamp(fields: Fields, field: str) -> pd.Timestamp:
+    text = fields.text(field, 40)
+    try:
+        moment = pd.Timestamp(text)
+    except (ValueError, TypeError, OverflowError):
+        moment = pd.NaT
+    if moment is pd.NaT or moment.tzinfo is not None:
+        fields.fail("is not an ISO date", field)
+    return moment
+
+
+def model_from_document(document: dict[str, Any], key: str, limits: Limits = DEFAULT_LIMITS) -> VarModel:
+    """Rebuild the parameter-only model from model.json, after checking every field (check_model_document)."""
+    check_model_document(document, key, limits)
+    variables = list(document["variables"])
+    params = document["model"]
+    p, k = params["lag_order"], len(variables)
+    n_trend = {"n": 0, "c": 1, "ct": 2}[params["trend"]]
+
+    def array(field: str, shape: tuple[int, ...]) -> np.ndarray:
+        return np.asarray(params[field], dtype=float).reshape(shape)
+
+    return VarModel(
+        variables=variables,
+        transforms=[document["transforms"][v] for v in variables],
+        trend=params["trend"],
+        coefs=array("coefs", (p, k, k)),
+        trend_coefs=array("trend_coefs", (n_trend, k)),
+        sigma_u=array("sigma_u", (k, k)),
+        n_totobs=params["n_totobs"],
+        last_observations=array("last_observations", (p, k)),
+        last_levels=array("last_levels", (k,)),
+        last_date=pd.Timestamp(params["last_date"]),
+        freq=document["data"]["frequency"],
+    )
 
 
 def frame_from_csv(data: bytes, key: str, variables: list[str], freq: str) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(io.BytesIO(data), index_col="date", parse_dates=["date"])
-    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        raise IntegrityError(f"{key} is not a readable CSV with a date column.") from None
+        frame = pd.read_csv(io.BytesIO(data), index_col="date", dtype={v: float for v in variables})
+        frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index, format="ISO8601"), name="date")
+    except (ValueError, TypeError, OverflowError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        raise IntegrityError(f"{key} is not a readable CSV of dates and numbers.") from None
     if list(frame.columns) != variables:
-        raise IntegrityError(f"{key} has columns {list(frame.columns)}, expected {variables}.")
-    frame = frame.astype(float)
+        raise IntegrityError(f"{key} does not have the model's variables as its columns.")
+    if frame.index.tz is not None or not np.isfinite(frame.to_numpy()).all():
+        raise IntegrityError(f"{key} holds dates with time zones, or missing or infinite values.")
     regular = pd.date_range(frame.index[0], periods=len(frame), freq=freq) if len(frame) else frame.index
     if frame.index.equals(regular):
         frame.index.freq = freq
@@ -324,6 +451,29 @@ class VersionSummary:
     def from_dict(cls, entry: dict[str, Any]) -> VersionSummary:
         return cls(**{f: entry[f] for f in cls.__dataclass_fields__ if f in entry})
 
+    @classmethod
+    def from_index_entry(
+        cls, version: str, entry: Any, index_key: str, limits: Limits = DEFAULT_LIMITS
+    ) -> VersionSummary:
+        """An index entry, checked field by field: a bad one is an IntegrityError naming the index and entry."""
+        where = f"versions[{version[:40]!r}]" if isinstance(version, str) else "versions"
+        fields = Fields(entry, index_key, where)
+        if fields.text("version", 64) != version or Version.from_text(version) is None:
+            fields.fail("does not hold a valid version matching its key", "version")
+        for name in ("name", "created", "trend", "train_start", "train_end", "test_start", "test_end"):
+            fields.text(name, 64)
+        fields.text("note", optional=True)
+        fields.integer("lag_order", 0, limits.max_lag_order)
+        fields.boolean("stable")
+        fields.items("variables", limits.max_variables, lambda v: is_text(v, MAX_NAME), "names")
+        transforms = fields.mapping("transforms", limits.max_variables)
+        rmse = fields.mapping("test_rmse", limits.max_variables)
+        if not all(is_text(n, MAX_NAME) and is_text(t, 16) for n, t in transforms.items()):
+            fields.fail("is not a transform per variable", "transforms")
+        if not all(is_text(n, MAX_NAME) and is_number(r) for n, r in rmse.items()):
+            fields.fail("is not a number per variable", "test_rmse")
+        return cls.from_dict(entry)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -348,9 +498,10 @@ class ModelVersion:
     test_levels: pd.DataFrame | None
     manifest: dict[str, Any] = field(repr=False)
     manifest_etag: str = ""
+    limits: Limits = field(default=DEFAULT_LIMITS, repr=False)
 
     def forecast(self, steps: int, alpha: float = 0.05) -> Forecast:
-        return self.model.forecast(steps, alpha)
+        return self.model.forecast(steps, alpha, self.limits)
 
     def forecast_csv(self, steps: int, alpha: float = 0.05) -> str:
         """The forecast as CSV, with the test actuals where the steps overlap them."""

@@ -289,8 +289,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    versions = _registry(args).rebuild_index(args.name)
-    _emit(args, [v.to_dict() for v in versions], f"Rebuilt the index of {args.name!r}: {len(versions)} versions.")
+    report = _registry(args).rebuild_index(args.name)
+    text = f"Rebuilt the index of {args.name!r}: {len(report.versions)} versions."
+    text += "".join(f"\nSkipped {problem}." for problem in report.skipped)
+    payload = {"versions": [v.to_dict() for v in report.versions], "skipped": report.skipped}
+    _emit(args, payload, text)
     return 0
 
 

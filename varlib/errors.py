@@ -52,3 +52,7 @@ class StoreError(VarlibError):
 
 class PreconditionFailed(StoreError):
     """A conditional write lost: the object exists, or changed since it was read."""
+
+
+class ConfigurationError(StoreError):
+    """A setting (environment variable or secret) that cannot be used; the message names the setting."""

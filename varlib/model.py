@@ -15,6 +15,7 @@ import pandas as pd
 from statsmodels.tsa.vector_ar import var_model
 
 from varlib.errors import InvalidInput
+from varlib.limits import DEFAULT_LIMITS, Limits
 from varlib.transforms import is_differenced, to_working_scale, working_to_levels
 
 TRENDS = ("n", "c", "ct")
@@ -76,36 +77,61 @@ class VarModel:
     def ma_coefficients(self, steps: int) -> np.ndarray:
         """Φ_0..Φ_{steps-1} of the MA(∞) form (works for p = 0, unlike statsmodels' ma_rep)."""
         phis = np.zeros((steps, self.k, self.k))
-        phis[0] = np.eye(self.k)
-        for i in range(1, steps):
-            for j in range(1, min(i, self.lag_order) + 1):
-                phis[i] += phis[i - j] @ self.coefs[j - 1]
+        for i, phi in enumerate(self._ma_iter(steps)):
+            phis[i] = phi
         return phis
 
-    def working_scale_mse(self, steps: int) -> np.ndarray:
-        """Forecast error covariance on the working scale (level or log level), steps x K x K.
+    def _ma_iter(self, steps: int):
+        """Φ_0, Φ_1, ... one at a time, keeping only the last p: memory O(p·K²) whatever the horizon."""
+        recent: list[np.ndarray] = []
+        for i in range(steps):
+            phi = np.eye(self.k) if i == 0 else np.zeros((self.k, self.k))
+            for j in range(1, min(i, self.lag_order) + 1):
+                phi += recent[-j] @ self.coefs[j - 1]
+            recent.append(phi)
+            if len(recent) > self.lag_order:
+                recent.pop(0)
+            yield phi
+
+    def working_scale_variance(self, steps: int) -> np.ndarray:
+        """Forecast error variances on the working scale (level or log level), steps x K.
 
         A differenced variable's level error at h is the sum of its first h transformed errors,
         i.e. Σ_{j<h} C_j u_{T+h-j} with cumulated MA coefficients C_j = Σ_{i≤j} Φ_i; variables that
         are not differenced keep Φ_j. Cumulating per-step bounds instead would ignore correlation.
+        Only the diagonal is kept: memory grows with steps × K, not steps × K².
         """
-        phis = self.ma_coefficients(steps)
-        cumulated = np.cumsum(phis, axis=0)
-        rows = np.array([is_differenced(t) for t in self.transforms])
-        weights = np.where(rows[None, :, None], cumulated, phis)
+        rows = np.array([is_differenced(t) for t in self.transforms])[:, None]
+        variance = np.zeros((steps, self.k))
+        running = np.zeros(self.k)
+        cumulated = np.zeros((self.k, self.k))
+        for h, phi in enumerate(self._ma_iter(steps)):
+            cumulated += phi
+            weights = np.where(rows, cumulated, phi)
+            running = running + np.einsum("ij,jk,ik->i", weights, self.sigma_u, weights)
+            variance[h] = running
+        return variance
+
+    def working_scale_mse(self, steps: int) -> np.ndarray:
+        """The full forecast error covariance on the working scale, steps x K x K (for analyses; small K)."""
+        rows = np.array([is_differenced(t) for t in self.transforms])[:, None]
         mse = np.zeros((steps, self.k, self.k))
         running = np.zeros((self.k, self.k))
-        for h in range(steps):
-            running = running + weights[h] @ self.sigma_u @ weights[h].T
+        cumulated = np.zeros((self.k, self.k))
+        for h, phi in enumerate(self._ma_iter(steps)):
+            cumulated += phi
+            weights = np.where(rows, cumulated, phi)
+            running = running + weights @ self.sigma_u @ weights.T
             mse[h] = running
         return mse
 
-    def forecast(self, steps: int, alpha: float = 0.05) -> Forecast:
+    def forecast(self, steps: int, alpha: float = 0.05, limits: Limits = DEFAULT_LIMITS) -> Forecast:
         """Forecast in levels with (1 - alpha) intervals from the end of the training data."""
         validate_forecast_args(steps, alpha)
+        limits.check_forecast(steps, self.k)
         transformed = self.transformed_forecast(steps)
         working = to_working_scale(transformed, self.transforms, self.last_levels)
-        sd = np.sqrt(np.diagonal(self.working_scale_mse(steps), axis1=1, axis2=2))
+        sd = np.sqrt(self.working_scale_variance(steps))
         z = NormalDist().inv_cdf(1 - alpha / 2)
         dates = self.forecast_dates(steps)
 
@@ -184,8 +210,8 @@ class Forecast:
         return out
 
     def to_csv(self, actual: pd.DataFrame | None = None) -> str:
-        """Deterministic CSV text: ISO dates, full float precision, '\\n' line ends."""
-        return dated_csv(self.to_frame(actual))
+        """Deterministic CSV text: ISO dates, full float precision, '\\n' line ends, spreadsheet-safe headers."""
+        return output_csv(self.to_frame(actual))
 
     def to_records(self, actual: pd.DataFrame | None = None) -> list[dict]:
         """JSON-friendly rows: {'date': ISO, VAR: {point, lower, upper[, actual]}}."""
@@ -194,7 +220,7 @@ class Forecast:
         if actual is not None:
             observed = actual.reindex(index=self.point.index, columns=self.variables).to_numpy().tolist()
         rows = []
-        for i, date in enumerate(self.point.index.strftime("%Y-%m-%d")):
+        for i, date in enumerate(iso_timestamps(self.point.index)):
             row: dict = {"date": date}
             for k, name in enumerate(self.variables):
                 cell = {"point": point[i][k], "lower": lower[i][k], "upper": upper[i][k]}
@@ -205,8 +231,35 @@ class Forecast:
         return rows
 
 
+def iso_timestamps(index: pd.DatetimeIndex) -> pd.Index:
+    """ISO dates (2009-07-01), or ISO date-times (2009-07-01T13:00:00) when any entry has a time of day."""
+    if len(index) and not (index == index.normalize()).all():
+        return pd.Index(index.strftime("%Y-%m-%dT%H:%M:%S" if not index.microsecond.any() else "%Y-%m-%dT%H:%M:%S.%f"))
+    return pd.Index(index.strftime("%Y-%m-%d"))
+
+
+def iso_timestamp(moment: pd.Timestamp) -> str:
+    return str(iso_timestamps(pd.DatetimeIndex([moment]))[0])
+
+
 def dated_csv(frame: pd.DataFrame) -> str:
-    """CSV text with a `date` column (ISO dates), shortest round-trip floats and '\\n' line ends."""
+    """CSV text with a `date` column (ISO dates or date-times), shortest round-trip floats and '\\n' line ends."""
     out = frame.copy()
-    out.index = pd.Index(out.index.strftime("%Y-%m-%d"), name="date")
+    out.index = pd.Index(iso_timestamps(out.index), name="date")
     return out.to_csv(lineterminator="\n", float_format=lambda x: repr(float(x)))
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP: prefix a quote to =, +, -, @, tab, CR)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def output_csv(frame: pd.DataFrame) -> str:
+    """CSV for people to open (forecasts, backtests): as dated_csv, with every header made spreadsheet-safe.
+
+    The cells are numbers and dates, which spreadsheets never run; headers come from the data's column names.
+    """
+    return dated_csv(frame.rename(columns=lambda name: spreadsheet_safe(str(name))))

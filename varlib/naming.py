@@ -48,6 +48,15 @@ class Version:
         return cls(int(major), int(minor), int(patch), snapshot is None)
 
     @classmethod
+    def from_text(cls, text: str) -> Version | None:
+        """The version `text` names, or None (for stored text, where a bad version is not the caller's fault)."""
+        match = _VERSION_PATTERN.fullmatch(text) if isinstance(text, str) else None
+        if not match:
+            return None
+        major, minor, patch, snapshot = match.groups()
+        return cls(int(major), int(minor), int(patch), snapshot is None)
+
+    @classmethod
     def from_folder(cls, folder: str) -> Version | None:
         """The version stored in folder `0_0_1` (or `0_0_1-SNAPSHOT`); None for anything else."""
         match = _FOLDER_PATTERN.fullmatch(folder)

@@ -1,8 +1,15 @@
-"""Plotly figures for the dashboard: pure functions of varlib results, testable without a UI."""
+"""Plotly figures for the dashboard: pure functions of varlib results, testable without a UI.
+
+Plotly renders a subset of HTML in every text (titles, legend names, category tick labels): `<a href>` from a
+column name would be a live link. Every figure leaves here with the text that came from data escaped (_text_safe).
+"""
 
 from __future__ import annotations
 
+import functools
+import html
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -18,11 +25,45 @@ FORECAST_COLOR = "#1f6feb"
 BAND_COLOR = "rgba(31, 111, 235, 0.18)"
 
 
+def _escaped(value: object) -> object:
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
+    if isinstance(value, (list, tuple, np.ndarray)) and any(isinstance(v, str) for v in value):
+        return [html.escape(v, quote=False) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _text_safe(make: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """Escape, as text, every string a figure shows that may come from data or storage (not our hover templates)."""
+
+    @functools.wraps(make)
+    def safe(*args: object, **kwargs: object) -> go.Figure:
+        fig = make(*args, **kwargs)
+        for annotation in fig.layout.annotations or ():
+            annotation.text = _escaped(annotation.text)
+        if fig.layout.title.text:
+            fig.layout.title.text = _escaped(fig.layout.title.text)
+        for key in fig.layout:
+            if key.startswith(("xaxis", "yaxis")) and fig.layout[key].title.text:
+                fig.layout[key].title.text = _escaped(fig.layout[key].title.text)
+        for trace in fig.data:
+            if getattr(trace, "name", None):
+                trace.name = _escaped(trace.name)
+            for attribute in ("x", "y", "text"):
+                value = getattr(trace, attribute, None)
+                if value is not None:
+                    setattr(trace, attribute, _escaped(value))
+        return fig
+
+    return safe
+
+
 def _grid(count: int) -> tuple[int, int]:
     cols = 1 if count == 1 else 2
     return math.ceil(count / cols), cols
 
 
+@_text_safe
 def plot_series(frame: pd.DataFrame, variables: list[str]) -> go.Figure:
     """The chosen level series, one panel each (their scales differ too much to share an axis)."""
     rows, cols = _grid(max(len(variables), 1))
@@ -37,6 +78,7 @@ def plot_series(frame: pd.DataFrame, variables: list[str]) -> go.Figure:
     return fig
 
 
+@_text_safe
 def plot_criteria(selection: LagSelection) -> go.Figure:
     """Information criteria against p, the minimum of each marked; FPE on its own axis."""
     table = selection.table
@@ -76,6 +118,7 @@ def plot_criteria(selection: LagSelection) -> go.Figure:
     return fig
 
 
+@_text_safe
 def plot_forecast(
     forecast: Forecast,
     history: pd.DataFrame,
@@ -167,6 +210,7 @@ def plot_forecast(
 # ----- analysis figures ---------------------------------------------------------------------------
 
 
+@_text_safe
 def plot_inverse_roots(roots: pd.DataFrame) -> go.Figure:
     """Companion eigenvalues (inverse roots) against the unit circle: inside means stable."""
     angle = np.linspace(0, 2 * np.pi, 361)
@@ -202,6 +246,7 @@ def plot_inverse_roots(roots: pd.DataFrame) -> go.Figure:
     return fig
 
 
+@_text_safe
 def plot_residuals(residuals: pd.DataFrame) -> go.Figure:
     rows, cols = _grid(len(residuals.columns))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(residuals.columns))
@@ -217,6 +262,7 @@ def plot_residuals(residuals: pd.DataFrame) -> go.Figure:
     return fig
 
 
+@_text_safe
 def plot_acf(correlations: dict[str, np.ndarray], band: float) -> go.Figure:
     names = list(correlations)
     rows, cols = _grid(len(names))
@@ -231,6 +277,7 @@ def plot_acf(correlations: dict[str, np.ndarray], band: float) -> go.Figure:
     return fig
 
 
+@_text_safe
 def plot_pvalue_heatmap(pvalues: pd.DataFrame, title: str) -> go.Figure:
     """p-values with the caused variable as rows and the causing one as columns; low (dark) = evidence."""
     text = [[("" if np.isnan(v) else f"{v:.3f}") for v in row] for row in pvalues.to_numpy()]
@@ -252,6 +299,7 @@ def plot_pvalue_heatmap(pvalues: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
+@_text_safe
 def plot_impulse_responses(variables: list[str], responses, lower, upper, cumulative: list[bool]) -> go.Figure:
     """Grid: row = responding variable, column = shocked variable, with the 95% band."""
     k = len(variables)
@@ -294,6 +342,7 @@ def plot_impulse_responses(variables: list[str], responses, lower, upper, cumula
     return fig
 
 
+@_text_safe
 def plot_fevd(variables: list[str], decomposition) -> go.Figure:
     """One panel per variable: stacked shares of its forecast error variance by shock, against the horizon."""
     k = len(variables)
@@ -324,6 +373,7 @@ def plot_fevd(variables: list[str], decomposition) -> go.Figure:
     return fig
 
 
+@_text_safe
 def plot_errors_by_horizon(by_horizon: pd.DataFrame) -> go.Figure:
     variables = list(dict.fromkeys(by_horizon["variable"]))
     rows, cols = _grid(len(variables))
@@ -362,6 +412,7 @@ def plot_errors_by_horizon(by_horizon: pd.DataFrame) -> go.Figure:
     return fig
 
 
+@_text_safe
 def plot_versions(forecasts: dict[str, Forecast], actual: pd.DataFrame) -> go.Figure:
     """Several versions' forecasts overlaid on the actual data, one panel per variable."""
     variables = list(actual.columns)

@@ -33,6 +33,18 @@ class VersionCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def peek(self, name: str, version: str) -> ModelVersion | None:
+        """A cached release, without asking the store (None for `latest`, SNAPSHOTs and what is not cached)."""
+        parsed = Version.from_text(version) if isinstance(version, str) else version
+        if parsed is None or parsed.is_snapshot:
+            return None
+        with self._lock:
+            cached = self._entries.get((name, str(parsed)))
+            if cached is None:
+                return None
+            self._entries.move_to_end((name, str(parsed)))
+            return cached[1]
+
     def get(self, name: str, version: str | Version) -> ModelVersion:
         """The verified version; `latest` and SNAPSHOTs are checked against the store first."""
         resolved = self.registry.resolve(name, version)

@@ -10,10 +10,13 @@ from statsmodels.tsa.api import VAR
 
 from varlib.data import Dataset
 from varlib.errors import InvalidInput
+from varlib.limits import Limits
 from varlib.model import TRENDS, Forecast, Stability, VarModel, validate_forecast_args
 from varlib.transforms import apply_transforms, is_log, validate_transform
 
 CRITERIA = ("aic", "bic", "hqic", "fpe")
+MAX_ABS_LEVEL = 1e100  # squares and cross-products of larger values overflow a float
+RESERVED_NAMES = ("date",)  # the dates' column in stored CSVs
 
 
 @dataclass
@@ -82,8 +85,19 @@ def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
     unknown = [v for v in spec.variables if v not in frame.columns]
     if unknown:
         raise InvalidInput(f"{dataset.source}: no variable {unknown[0]!r} (available: {', '.join(frame.columns)}).")
+    reserved = [v for v in spec.variables if v in RESERVED_NAMES]
+    if reserved:
+        raise InvalidInput(f"{dataset.source}: a variable may not be named {reserved[0]!r}, the name of the stored "
+                           "dates; rename it.")  # fmt: skip
     levels = frame[spec.variables]
     for name in spec.variables:
+        huge = np.flatnonzero(np.abs(levels[name].to_numpy(dtype=float)) > MAX_ABS_LEVEL)
+        if len(huge):
+            raise InvalidInput(
+                f"{dataset.source}: variable {name!r} has the value {levels[name].iloc[huge[0]]:.6g} at "
+                f"{levels.index[huge[0]].date()}, beyond the ±{MAX_ABS_LEVEL:g} that can be fitted reliably; "
+                "rescale it (e.g. to billions)."
+            )
         missing = np.flatnonzero(levels[name].isna().to_numpy())
         if len(missing):
             raise InvalidInput(
@@ -110,6 +124,8 @@ def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
                 f"{dataset.source}: variable {name!r} is constant in the training data {state}".rstrip() + "."
             )
     _check_enough_rows(dataset.source, spec, len(transformed))
+    limits = Limits.from_settings()  # what could not be loaded back is refused before any fitting
+    limits.check_shape(len(spec.variables), spec.lags if spec.lags is not None else spec.max_lags, dataset.source)
     return PreparedData(train_levels=train, test_levels=test, train_transformed=transformed)
 
 
@@ -125,6 +141,14 @@ def _check_enough_rows(source: str, spec: TrainSpec, rows: int) -> None:
             f"{source}: {rows} training rows (after transforms) are too few for {needed} lags of {k} variables; "
             f"use at most {max(max_estimable, 0)} lags, a smaller test size, "
             f"or data with at least {fewest} training rows."
+        )
+
+
+def _check_finite(source: str, arrays: list) -> None:
+    if not all(np.isfinite(np.asarray(a, dtype=float)).all() for a in arrays):
+        raise InvalidInput(
+            f"{source}: the fit gives numbers too large or too small to store (values of extreme magnitude?); "
+            "rescale the data (e.g. to billions) and fit again."
         )
 
 
@@ -266,7 +290,11 @@ def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
         last_date=data.train_levels.index[-1],
         freq=dataset.freq,
     )
+    _check_finite(dataset.source, [model.coefs, model.trend_coefs, model.sigma_u])
     test_forecast = model.forecast(spec.test_size, spec.alpha)
+    metrics = score_forecast(test_forecast, data.test_levels, data.train_levels.iloc[-1])
+    _check_finite(dataset.source, [[v for m in metrics.values() for v in (m.rmse, m.mae, m.mape, m.theil_u)
+                                    if v is not None]])  # fmt: skip
     stability = model.stability()
     notes = list(dataset.notes)
     if not stability.stable:
@@ -285,7 +313,7 @@ def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
         train_levels=data.train_levels,
         test_levels=data.test_levels,
         test_forecast=test_forecast,
-        metrics=score_forecast(test_forecast, data.test_levels, data.train_levels.iloc[-1]),
+        metrics=metrics,
         stability=stability,
         nobs=int(results.nobs),
         notes=notes,

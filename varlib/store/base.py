@@ -9,11 +9,26 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from varlib.errors import IntegrityError
+
 
 @dataclass(frozen=True)
 class StoredObject:
     data: bytes
     etag: str  # changes whenever the content changes; used for compare-and-swap and freshness
+
+
+class ObjectTooLarge(IntegrityError):
+    """A stored object larger than what may be read for it: refused before it is read whole."""
+
+    @classmethod
+    def of(cls, key: str, size: int | None, limit: int) -> ObjectTooLarge:
+        told = f"is {size:,} bytes" if size is not None else "is larger than that"
+        return cls(f"{key} {told}, more than the {limit:,} allowed for it: it is not a varlib object, or was crafted.")
+
+
+class ObjectNotRegular(IntegrityError):
+    """A key that names something other than a regular file inside the store (a FIFO, a device, a link out)."""
 
 
 class ModelStore(ABC):
@@ -25,8 +40,11 @@ class ModelStore(ABC):
         """Where the store is, for messages and the UI: never contains a secret."""
 
     @abstractmethod
-    def read(self, key: str) -> StoredObject:
-        """The object's bytes and etag; raises NotFound if absent, StoreError if unreachable."""
+    def read(self, key: str, max_bytes: int | None = None) -> StoredObject:
+        """The object's bytes and etag; raises NotFound if absent, StoreError if unreachable.
+
+        max_bytes: refuse (ObjectTooLarge) an object larger than this without reading all of it.
+        """
 
     @abstractmethod
     def write(self, key: str, data: bytes, *, if_absent: bool = False, if_match: str | None = None) -> str:

@@ -12,12 +12,13 @@ import errno
 import fcntl
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from varlib.errors import NotFound, PreconditionFailed, StoreError
-from varlib.store.base import ModelStore, StoredObject
+from varlib.store.base import ModelStore, ObjectNotRegular, ObjectTooLarge, StoredObject
 
 LOCK_FILE = ".varlib.lock"
 
@@ -26,9 +27,23 @@ def _etag(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
+def _process_umask() -> int:
+    """The umask, read without changing it (os.umask would race with other threads creating files)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
 class LocalStore(ModelStore):
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).expanduser().absolute()
+        # Objects get the permissions any new file would (mkstemp makes them 0600): a store shared by a group stays
+        # readable by the group.
+        self._file_mode = 0o666 & ~_process_umask()
 
     @property
     def location(self) -> str:
@@ -37,17 +52,34 @@ class LocalStore(ModelStore):
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
         if self.root.resolve() not in path.parents:
-            raise StoreError(f"Key {key!r} points outside the {self.location}.")
+            raise ObjectNotRegular(f"{key} points outside the {self.location} (a link?); it is not read.")
         return path
 
-    def read(self, key: str) -> StoredObject:
+    def read(self, key: str, max_bytes: int | None = None) -> StoredObject:
         path = self._path(key)
         try:
-            data = path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            # Non-blocking, so that a FIFO planted in the store cannot hang the reader; then only regular files.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except (FileNotFoundError, NotADirectoryError):
             raise NotFound(f"{key} does not exist in the {self.location}.") from None
         except OSError as exc:
             raise self._os_error(exc, "reading", key) from None
+        with os.fdopen(fd, "rb") as handle:
+            try:
+                info = os.fstat(fd)
+                if stat.S_ISDIR(info.st_mode):
+                    raise NotFound(f"{key} does not exist in the {self.location}.")
+                if not stat.S_ISREG(info.st_mode):
+                    raise ObjectNotRegular(f"{key} is not a regular file in the {self.location}; it is not read.")
+                if max_bytes is not None and info.st_size > max_bytes:
+                    raise ObjectTooLarge.of(key, info.st_size, max_bytes)
+                # Read one byte past the announced size (or the limit): a file that grows meanwhile is still bounded.
+                wanted = info.st_size + 1 if max_bytes is None else min(info.st_size, max_bytes) + 1
+                data = handle.read() if max_bytes is None else handle.read(wanted)
+            except OSError as exc:
+                raise self._os_error(exc, "reading", key) from None
+        if max_bytes is not None and len(data) > max_bytes:
+            raise ObjectTooLarge.of(key, None, max_bytes)
         return StoredObject(data=data, etag=_etag(data))
 
     def etag(self, key: str) -> str | None:
@@ -77,6 +109,7 @@ class LocalStore(ModelStore):
     def _write_atomically(self, path: Path, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
+            os.fchmod(fd, self._file_mode)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -18,11 +19,14 @@ import urllib3
 from minio import Minio
 from minio.error import InvalidResponseError, S3Error, ServerError
 
-from varlib.errors import NotFound, PreconditionFailed, StoreError
-from varlib.store.base import ModelStore, StoredObject
+from varlib.errors import ConfigurationError, NotFound, PreconditionFailed, StoreError, VarlibError
+from varlib.limits import finite_positive_seconds
+from varlib.store.base import ModelStore, ObjectTooLarge, StoredObject
+from varlib.store.deadline import Deadline, pool_manager
 
 DEFAULT_ENDPOINT = "https://s3.amazonaws.com"
 DEFAULT_TIMEOUT_SECONDS = 10.0
+TIMEOUT_SETTING = "VARLIB_S3_TIMEOUT"
 T = TypeVar("T")
 
 _ACCESS_CODES = {
@@ -38,28 +42,30 @@ _ACCESS_CODES = {
 class S3Store(ModelStore):
     def __init__(self, bucket: str, prefix: str = "", *, settings: Mapping[str, str] | None = None) -> None:
         env = os.environ if settings is None else settings
-        endpoint = env.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT
-        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise StoreError(f"AWS_ENDPOINT_URL {endpoint!r} is not an http(s) URL such as http://127.0.0.1:9000.")
-        self.endpoint = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+        self.endpoint, host, secure = _endpoint(env.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT)
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        timeout = float(env.get("VARLIB_S3_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS)
-        http = urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=min(timeout, 5.0), read=timeout),
+        # One deadline for a whole call (connect, every read, the retries): see varlib.store.deadline.
+        self.timeout = finite_positive_seconds(env, TIMEOUT_SETTING, DEFAULT_TIMEOUT_SECONDS, maximum=3600)
+        http = pool_manager(
+            timeout=urllib3.Timeout(connect=min(self.timeout, 5.0), read=self.timeout),
             retries=urllib3.Retry(total=2, connect=2, read=1, backoff_factor=0.2, status_forcelist=(502, 503, 504)),
             maxsize=16,
         )
-        self._client = Minio(
-            parts.netloc.rpartition("@")[2],
-            access_key=env.get("AWS_ACCESS_KEY_ID") or None,
-            secret_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
-            session_token=env.get("AWS_SESSION_TOKEN") or None,
-            secure=parts.scheme == "https",
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
-            http_client=http,
-        )
+        try:
+            self._client = Minio(
+                host,
+                access_key=env.get("AWS_ACCESS_KEY_ID") or None,
+                secret_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
+                session_token=env.get("AWS_SESSION_TOKEN") or None,
+                secure=secure,
+                region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+                http_client=http,
+            )
+        except ValueError:
+            raise ConfigurationError(
+                f"AWS_ENDPOINT_URL names a host the S3 client cannot use ({self.endpoint})."
+            ) from None
         self._bucket_ready = False
 
     @property
@@ -71,20 +77,49 @@ class S3Store(ModelStore):
         return self.prefix + key
 
     def _call(self, doing: str, key: str, action: Callable[[], T]) -> T:
-        """Run one client call, translating every failure into varlib's errors."""
+        """Run one client call within the deadline, translating every failure into varlib's errors."""
+        deadline = Deadline(self.timeout)
         try:
-            return action()
+            with deadline:
+                return action()
+        except VarlibError:
+            raise
         except S3Error as exc:
             raise self._translate(exc, doing, key) from None
         except (ServerError, InvalidResponseError) as exc:
+            if deadline.expired:
+                raise self._timed_out(doing, key) from None
+            if "html" in str(getattr(exc, "_content_type", "") or "").lower():
+                raise self._not_s3(doing, key) from None
             status = getattr(exc, "status_code", None) or getattr(exc, "_code", None) or "an invalid response"
             raise StoreError(f"Failed {doing} {key} in the {self.location}: the server answered {status}.") from None
-        except urllib3.exceptions.HTTPError as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if deadline.expired:
+                raise self._timed_out(doing, key) from None
             raise StoreError(
                 f"Failed {doing} {key}: cannot reach the {self.location} ({_network_reason(exc)})."
             ) from None
         except ValueError as exc:  # the client's own checks, e.g. an invalid bucket name
             raise StoreError(f"Failed {doing} {key} in the {self.location}: {exc}.") from None
+
+    def _timed_out(self, doing: str, key: str) -> StoreError:
+        return StoreError(
+            f"Failed {doing} {key}: the {self.location} did not finish answering within "
+            f"{self.timeout:g} s ({TIMEOUT_SETTING})."
+        )
+
+    def _not_s3(self, doing: str, key: str) -> StoreError:
+        return StoreError(
+            f"Failed {doing} {key}: the endpoint {self.endpoint} answered with a web page, so it is not an S3 "
+            "server; check AWS_ENDPOINT_URL."
+        )
+
+    def _check_s3_answer(self, headers: Mapping[str, str], doing: str, key: str) -> str:
+        """The answer's ETag; an answer without one, or a web page, does not come from an S3 server."""
+        etag = (headers.get("ETag") or "").strip('"')
+        if not etag or "html" in (headers.get("Content-Type") or "").lower():
+            raise self._not_s3(doing, key)
+        return etag
 
     def _translate(self, exc: S3Error, doing: str, key: str) -> Exception:
         code = exc.code or ""
@@ -114,11 +149,21 @@ class S3Store(ModelStore):
         self._call("creating bucket", self.bucket, create)
         self._bucket_ready = True
 
-    def read(self, key: str) -> StoredObject:
+    def read(self, key: str, max_bytes: int | None = None) -> StoredObject:
         def get() -> StoredObject:
             response = self._client.get_object(self.bucket, self._key(key))
             try:
-                return StoredObject(data=response.read(), etag=response.headers.get("ETag", "").strip('"'))
+                etag = self._check_s3_answer(response.headers, "reading", key)
+                announced = response.headers.get("Content-Length")
+                if max_bytes is not None and announced is not None and announced.isdigit():
+                    if int(announced) > max_bytes:
+                        raise ObjectTooLarge.of(key, int(announced), max_bytes)
+                data = bytearray()
+                for chunk in response.stream(64 * 1024):
+                    data += chunk
+                    if max_bytes is not None and len(data) > max_bytes:
+                        raise ObjectTooLarge.of(key, None, max_bytes)
+                return StoredObject(data=bytes(data), etag=etag)
             finally:
                 response.close()
                 response.release_conn()
@@ -126,8 +171,12 @@ class S3Store(ModelStore):
         return self._call("reading", key, get)
 
     def etag(self, key: str) -> str | None:
+        def stat() -> str:
+            found = self._client.stat_object(self.bucket, self._key(key))
+            return self._check_s3_answer(found.metadata, "checking", key)
+
         try:
-            return self._call("checking", key, lambda: self._client.stat_object(self.bucket, self._key(key)).etag)
+            return self._call("checking", key, stat)
         except NotFound:
             return None
 
@@ -138,10 +187,12 @@ class S3Store(ModelStore):
             headers["If-None-Match"] = "*"
         if if_match is not None:
             headers["If-Match"] = f'"{if_match}"'
-        result = self._call(
-            "writing", key, lambda: self._client._put_object(self.bucket, self._key(key), data, headers=headers)
-        )
-        return result.etag
+
+        def put() -> str:
+            result = self._client._put_object(self.bucket, self._key(key), data, headers=headers)
+            return self._check_s3_answer(result.http_headers, "writing", key)
+
+        return self._call("writing", key, put)
 
     def list_children(self, prefix: str) -> list[str]:
         full = self._key(prefix.rstrip("/") + "/" if prefix else "")
@@ -182,6 +233,31 @@ class S3Store(ModelStore):
     def check(self) -> None:
         # bucket_exists is one cheap HEAD that also proves the credentials are accepted.
         self._call("checking", f"bucket {self.bucket}", lambda: self._client.bucket_exists(self.bucket))
+
+
+def _endpoint(text: str) -> tuple[str, str, bool]:
+    """(endpoint for messages, host[:port] for the client, https?) from AWS_ENDPOINT_URL; never echoes it."""
+    if "://" not in text and re.match(r"[A-Za-z][A-Za-z0-9+.-]*:(?!\d)", text):  # unix:..., file:...
+        raise ConfigurationError("AWS_ENDPOINT_URL must be an http(s) URL such as http://127.0.0.1:9000.")
+    candidate = text if "://" in text else f"https://{text}"
+    try:
+        parts = urlsplit(candidate)
+        port = parts.port  # raises ValueError for a port outside 0-65535
+    except ValueError:
+        raise ConfigurationError("AWS_ENDPOINT_URL is not a valid URL (check its host and port).") from None
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            "AWS_ENDPOINT_URL must not contain credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead."
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError("AWS_ENDPOINT_URL must be an http(s) URL such as http://127.0.0.1:9000.")
+    if port == 0:
+        raise ConfigurationError("AWS_ENDPOINT_URL has port 0; use the S3 server's port, such as 9000.")
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        raise ConfigurationError(
+            "AWS_ENDPOINT_URL must be only a scheme, host and port, such as http://127.0.0.1:9000."
+        )
+    return f"{parts.scheme}://{parts.netloc}", parts.netloc, parts.scheme == "https"
 
 
 def _content_type(key: str) -> str:

@@ -1,0 +1,517 @@
+"""Model versions on top of a byte store: publish, load (verified), list, delete SNAPSHOTs, repair the index.
+
+How a version stays intact whatever publishers do (slow, killed, racing, or resuming after losing their lock):
+- every data object is created create-only: under its plain name (model.json, ...) when that is free, else
+  under `<publish id>/` in the version's folder; no publisher ever overwrites an object;
+- the manifest, written last, names the objects its publisher created, with their sha256. It is created
+  create-only (a release, or a SNAPSHOT's first publish) or swapped by compare-and-swap against the manifest it
+  replaces (a SNAPSHOT's republish), so at most one publisher's manifest wins, and it describes that
+  publisher's own objects;
+- a publisher whose manifest loses deletes only objects it created itself.
+So a release that exists is never modified by anyone. The publish lock (locks.py) only makes a second publisher
+fail fast. A SNAPSHOT's republish never touches the objects its readers are reading; a reader whose objects
+vanish or change under it re-reads the manifest, so it gets the old or the new version, never a mix.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from varlib import artifact
+from varlib.artifact import MANIFEST_FILE, MODEL_FILE, ModelVersion, VersionSummary
+from varlib.documents import MAX_TEXT, parse_json
+from varlib.errors import (
+    IntegrityError,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    VarlibError,
+    VersionExists,
+)
+from varlib.limits import Limits
+from varlib.naming import LATEST, Version, validate_model_name
+from varlib.registry import locks
+from varlib.registry.index import IndexState, VersionIndex
+from varlib.store import open_store
+from varlib.store.base import ModelStore, StoredObject
+from varlib.training import TrainResult
+
+SIGNING_KEY_ENV = "VARLIB_SIGNING_KEY"
+LOAD_ATTEMPTS = 3  # re-reads of a SNAPSHOT that was republished while it was being read
+
+
+def version_prefix(name: str, version: Version) -> str:
+    return f"{name}/{version.folder}/"
+
+
+@dataclass(frozen=True)
+class PublishReceipt:
+    name: str
+    version: Version
+    keys: list[str]  # every object written, the manifest last
+    location: str  # where the store is (no secrets)
+    index_updated: bool = True
+
+
+@dataclass(frozen=True)
+class ReindexReport:
+    versions: list[VersionSummary]  # what the index now lists, newest first
+    skipped: list[str] = field(default_factory=list)  # one sentence per version folder that could not be read
+
+
+class _ChangedWhileReading(Exception):
+    """The manifest changed while a version's objects were read (a SNAPSHOT republished): read again."""
+
+
+@dataclass(frozen=True)
+class _Manifest:
+    document: dict | None  # None when the stored manifest cannot be parsed
+    etag: str
+
+
+class ModelRegistry:
+    """Versions of VAR models kept in one store.
+
+    With a signing key, every published manifest and every index is signed (HMAC-SHA256); loads refuse a
+    version that is unsigned or signed with another key, listings refuse an unsigned or forged index, and a
+    SNAPSHOT or index older than what the index (or this process) has seen is refused as rolled back.
+    """
+
+    def __init__(self, store: ModelStore, signing_key: bytes | None = None, limits: Limits | None = None) -> None:
+        self.store = store
+        self._signing_key = signing_key or None
+        self.limits = limits or Limits()
+        self._index = VersionIndex(store, self._signing_key, self.limits)
+        self._pool: ThreadPoolExecutor | None = None  # created on the first load
+
+    @classmethod
+    def from_settings(cls, url: str | None = None, settings: Mapping[str, str] | None = None) -> ModelRegistry:
+        """The registry configured by VARLIB_STORE, the S3 variables, VARLIB_SIGNING_KEY and VARLIB_MAX_*."""
+        env = os.environ if settings is None else settings
+        key = env.get(SIGNING_KEY_ENV)
+        return cls(open_store(url, env), key.encode() if key else None, Limits.from_settings(env))
+
+    @property
+    def signs(self) -> bool:
+        return self._signing_key is not None
+
+    # ----- publishing -------------------------------------------------------------------------
+
+    def planned_keys(self, name: str, version: str | Version) -> list[str]:
+        """The object keys a publish of this version writes, in order (the manifest last), when they are free.
+
+        A publish that finds a name taken (an abandoned publish, or the SNAPSHOT it replaces) writes that object
+        under a publish id of its own instead; its receipt lists the keys actually written.
+        """
+        version = _as_version(version)
+        prefix = version_prefix(validate_model_name(name), version)
+        return [prefix + file for file in (*artifact.DATA_OBJECTS, MANIFEST_FILE)]
+
+    def publish(self, result: TrainResult, name: str, version: str | Version, note: str = "") -> PublishReceipt:
+        """Store a trained model as `name` `version`; a release that exists is refused, unchanged."""
+        version = _as_version(version)
+        self.planned_keys(name, version)  # validates the name
+        if not isinstance(note, str) or len(note) > MAX_TEXT:
+            raise InvalidInput(f"The note is longer than the {MAX_TEXT:,} characters allowed.")
+        prefix = version_prefix(name, version)
+        manifest_key = prefix + MANIFEST_FILE
+        if version.is_release and self.store.etag(manifest_key) is not None:
+            raise self._exists(name, version)
+        created = artifact.utc_now()
+        objects = artifact.version_objects(result, name, version, note, created)
+        self._check_loadable(objects, result, name, version)
+
+        lock_key = prefix + locks.LOCK_FILE
+        try:
+            lock_etag = locks.acquire(self.store, lock_key)
+        except locks.LockBusy:
+            if version.is_release and self.store.etag(manifest_key) is not None:
+                raise self._exists(name, version) from None
+            raise self._busy(name, version) from None
+        try:
+            previous = self._current_manifest(manifest_key)
+            if previous is not None and version.is_release:
+                raise self._exists(name, version)
+            placed, written = self._create_objects(prefix, objects, _publish_id(created))
+            sequence = self._next_sequence(name, previous)
+            document = artifact.manifest_document(objects, name, version, created, placed, sequence)
+            if self._signing_key is not None:
+                document = artifact.sign_document(document, self._signing_key)
+            manifest = artifact.to_json(document)
+            try:
+                if previous is None:
+                    self.store.write(manifest_key, manifest, if_absent=True)
+                else:
+                    self.store.write(manifest_key, manifest, if_match=previous.etag)
+            except PreconditionFailed:
+                self._delete_quietly(written)  # only what this publish created; nothing references it
+                if version.is_release:
+                    raise self._exists(name, version) from None
+                raise VersionExists(
+                    f"SNAPSHOT {version} of model {name!r} was republished by another process while this one was "
+                    f"publishing; publish again to replace it."
+                ) from None
+        finally:
+            locks.release(self.store, lock_key, lock_etag)
+
+        self._clean_up_after(prefix, placed, previous, version)
+        entry = VersionSummary.from_model_document(parse_json(objects[MODEL_FILE], MODEL_FILE)).to_dict()
+        entry["sequence"] = sequence
+        try:
+            index_updated = self._index.update(name, lambda entries: entries | {str(version): entry})
+        except VarlibError:
+            # The version is published (its manifest exists); only the index, which reindex rebuilds, is behind.
+            index_updated = False
+        return PublishReceipt(name, version, [*written, manifest_key], self.store.location, index_updated)
+
+    def _check_loadable(self, objects: dict[str, bytes], result: TrainResult, name: str, version: Version) -> None:
+        """Refuse, before writing anything, what could not be loaded back exactly as it was trained."""
+        limits = self.limits
+        for file, data in objects.items():
+            limit = limits.max_model_bytes if file == MODEL_FILE else limits.max_data_bytes
+            if len(data) > limit:
+                raise InvalidInput(
+                    f"{name} {version} cannot be published: its {file} would be {len(data):,} bytes, more than the "
+                    f"{limit:,} a load accepts; use fewer variables, lags or rows."
+                )
+        try:
+            document = parse_json(objects[MODEL_FILE], MODEL_FILE)
+            model = artifact.model_from_document(document, MODEL_FILE, limits)
+            for file, levels in ((artifact.TRAIN_FILE, result.train_levels), (artifact.TEST_FILE, result.test_levels)):
+                read_back = artifact.frame_from_csv(objects[file], file, model.variables, model.freq)
+                if not (read_back.index.equals(levels.index) and (read_back.to_numpy() == levels.to_numpy()).all()):
+                    raise IntegrityError(f"{file} does not read back as the data it was trained on")
+        except IntegrityError as exc:
+            raise InvalidInput(
+                f"{name} {version} cannot be published, because it would not load back: {str(exc).rstrip('.')}."
+            ) from None
+
+    def _current_manifest(self, manifest_key: str) -> _Manifest | None:
+        try:
+            stored = self.store.read(manifest_key, max_bytes=self.limits.max_manifest_bytes)
+        except NotFound:
+            return None
+        except IntegrityError:  # oversized or not a file: replaceable only if it is a SNAPSHOT's; no etag to match
+            raise
+        try:
+            document = parse_json(stored.data, manifest_key)
+        except IntegrityError:
+            document = None
+        return _Manifest(document, stored.etag)
+
+    def _create_objects(
+        self, prefix: str, objects: dict[str, bytes], publish_id: str
+    ) -> tuple[dict[str, str], list[str]]:
+        """Create every data object create-only; (file -> key relative to the folder, keys written)."""
+        placed: dict[str, str] = {}
+        written: list[str] = []
+        try:
+            for file in artifact.DATA_OBJECTS:
+                try:
+                    self.store.write(prefix + file, objects[file], if_absent=True)
+                    placed[file] = file
+                except PreconditionFailed:  # taken: by an abandoned publish, or by the SNAPSHOT being replaced
+                    placed[file] = f"{publish_id}/{file}"
+                    self.store.write(prefix + placed[file], objects[file], if_absent=True)
+                written.append(prefix + placed[file])
+        except BaseException:
+            self._delete_quietly(written)  # nothing references them yet
+            raise
+        return placed, written
+
+    def _next_sequence(self, name: str, previous: _Manifest | None) -> int:
+        """Above the index's sequence and the replaced manifest's: every publish of a model counts up."""
+        try:
+            index_sequence = self._index.read(name).sequence
+        except VarlibError:
+            index_sequence = 0
+        previous_sequence = artifact.manifest_sequence(previous.document) if previous and previous.document else 0
+        return max(index_sequence, previous_sequence) + 1
+
+    def _clean_up_after(
+        self, prefix: str, placed: dict[str, str], previous: _Manifest | None, version: Version
+    ) -> None:
+        """Delete what the new manifest made unreachable; never an object the new manifest names."""
+        mine = set(placed.values())
+        stale: set[str] = set()
+        if previous is not None and previous.document is not None:
+            objects = previous.document.get("objects")
+            if isinstance(objects, dict):
+                for file, entry in objects.items():
+                    relative = entry.get("key", file) if isinstance(entry, dict) else file
+                    if isinstance(relative, str) and artifact.is_object_key(relative, file):
+                        stale.add(relative)
+        if version.is_release:
+            # Plain names left by an abandoned publish: no manifest can ever name them now.
+            stale.update(file for file, key in placed.items() if key != file)
+        self._delete_quietly([prefix + key for key in stale - mine])
+
+    def _delete_quietly(self, keys: list[str]) -> None:
+        for key in keys:
+            try:
+                self.store.delete(key)
+            except VarlibError:
+                pass  # unreferenced garbage at worst
+
+    def _exists(self, name: str, version: Version) -> VersionExists:
+        return VersionExists(
+            f"Version {version} of model {name!r} already exists in the {self.store.location}; "
+            "releases are immutable, so publish a new version (or a -SNAPSHOT)."
+        )
+
+    def _busy(self, name: str, version: Version) -> VersionExists:
+        return VersionExists(
+            f"Version {version} of model {name!r} is being published by another process right now "
+            f"in the {self.store.location}."
+        )
+
+    # ----- the per-model index ----------------------------------------------------------------
+
+    def rebuild_index(self, name: str) -> ReindexReport:
+        """Rebuild `name`'s index from the manifests present, merged into the current index by compare-and-swap.
+
+        Safe while others publish: entries added meanwhile are kept, and no entry whose manifest exists is
+        dropped. Version folders that cannot be read are skipped and reported, not fatal.
+        """
+        validate_model_name(name)
+        found, skipped = self._scan_versions(name)
+        entries = {s.version: s.to_dict() | {"sequence": seq} for s, seq in found}
+
+        def keep(version: str) -> bool:
+            parsed = Version.from_text(version)
+            return parsed is not None and self.store.etag(version_prefix(name, parsed) + MANIFEST_FILE) is not None
+
+        merged = self._index.merge(name, entries, keep)
+        return ReindexReport(_newest_first([VersionSummary.from_dict(e) for e in merged.values()]), skipped)
+
+    def _scan_versions(self, name: str) -> tuple[list[tuple[VersionSummary, int]], list[str]]:
+        found: list[tuple[VersionSummary, int]] = []
+        skipped: list[str] = []
+        for folder in self.store.list_children(name):
+            version = Version.from_folder(folder)
+            if version is None:
+                continue  # not a version folder
+            try:
+                loaded = self.load(name, version)
+            except NotFound:
+                skipped.append(f"{version}: no manifest (a publish that never finished)")
+                continue
+            except IntegrityError as exc:
+                skipped.append(f"{version}: {str(exc).rstrip('.')}")
+                continue
+            found.append((loaded.summary, artifact.manifest_sequence(loaded.manifest)))
+        return found, skipped
+
+    # ----- reading ----------------------------------------------------------------------------
+
+    def list_models(self) -> list[str]:
+        """Names of the models that have at least one folder in the store, sorted."""
+        return [n for n in self.store.list_children("") if _is_model_name(n)]
+
+    def list_versions(self, name: str) -> list[VersionSummary]:
+        """Versions of `name`, newest first, from its index (one request, however many versions)."""
+        validate_model_name(name)
+        state = self._index.read(name)
+        if state.etag is None:
+            # No index yet (e.g. its only update was lost): read the manifests, leave the store unchanged.
+            found, _ = self._scan_versions(name)
+            return _newest_first([summary for summary, _ in found])
+        return _newest_first(state.summaries())
+
+    def resolve(self, name: str, version: str | Version) -> Version:
+        """A concrete version: `latest` is the highest release in the index."""
+        validate_model_name(name)
+        if isinstance(version, str) and version == LATEST:
+            releases = [s.semver for s in self.list_versions(name) if not s.is_snapshot]
+            if not releases:
+                raise NotFound(f"Model {name!r} has no release version in the {self.store.location}.")
+            return max(releases)
+        return _as_version(version)
+
+    def manifest_etag(self, name: str, version: str | Version) -> str | None:
+        """The manifest's etag (a cheap freshness check); None when the version does not exist."""
+        resolved = self.resolve(name, version)
+        return self.store.etag(version_prefix(name, resolved) + MANIFEST_FILE)
+
+    def load(self, name: str, version: str | Version, *, with_data: bool = True) -> ModelVersion:
+        """Load a version, verifying every object it reads against the manifest (size and sha256).
+
+        Objects under their plain names are fetched together with the manifest, so a load costs about one round
+        trip. Without data only manifest.json and model.json are read: enough to forecast, not to show actuals.
+        """
+        version = self.resolve(name, version)
+        for _ in range(LOAD_ATTEMPTS):
+            try:
+                return self._load_once(name, version, with_data)
+            except _ChangedWhileReading:
+                continue
+        raise IntegrityError(
+            f"Version {version} of model {name!r} kept changing while it was read (republished again and again); "
+            "try again."
+        )
+
+    def _limit(self, file: str) -> int:
+        if file == MANIFEST_FILE:
+            return self.limits.max_manifest_bytes
+        return self.limits.max_model_bytes if file == MODEL_FILE else self.limits.max_data_bytes
+
+    def _load_once(self, name: str, version: Version, with_data: bool) -> ModelVersion:
+        prefix = version_prefix(name, version)
+        files = artifact.DATA_OBJECTS if with_data else (MODEL_FILE,)
+        manifest_key = prefix + MANIFEST_FILE
+        fetched = self._read_concurrently([(manifest_key, self._limit(MANIFEST_FILE))] +
+                                          [(prefix + file, self._limit(file)) for file in files])  # fmt: skip
+        stored_manifest = fetched[manifest_key]
+        if isinstance(stored_manifest, NotFound):
+            raise NotFound(f"Version {version} of model {name!r} does not exist in the {self.store.location}.")
+        if isinstance(stored_manifest, Exception):
+            raise stored_manifest
+        manifest = parse_json(stored_manifest.data, manifest_key)
+        if self._signing_key is not None:
+            artifact.verify_signature(manifest, self._signing_key, manifest_key)
+        entries = artifact.check_manifest(manifest, manifest_key, name, version, self.limits)
+        if self._signing_key is not None and version.is_snapshot:
+            self._check_not_rolled_back(name, version, manifest, manifest_key)
+        elsewhere = [(prefix + entries[f]["key"], self._limit(f)) for f in files if entries[f]["key"] != f]
+        if elsewhere:
+            fetched.update(self._read_concurrently(elsewhere))
+        contents = {}
+        for file in files:
+            key = prefix + entries[file]["key"]
+            try:
+                contents[file] = self._verified(key, fetched[key], entries[file])
+            except IntegrityError:
+                if self.store.etag(manifest_key) != stored_manifest.etag:
+                    raise _ChangedWhileReading from None
+                if entries[file]["key"] != file:
+                    raise
+                # Read with the manifest, the object may predate it (a SNAPSHOT republished meanwhile): read it again.
+                contents[file] = self._verified(key, self._read_concurrently([(key, self._limit(file))])[key],
+                                                entries[file])  # fmt: skip
+        model_key = prefix + entries[MODEL_FILE]["key"]
+        document = parse_json(contents[MODEL_FILE], model_key)
+        model = artifact.model_from_document(document, model_key, self.limits)
+        if document["name"] != name or document["version"] != str(version):
+            raise IntegrityError(f"{model_key} describes another model or version, not {name} {version}.")
+
+        def frame(file: str) -> pd.DataFrame | None:
+            if file not in contents:
+                return None
+            return artifact.frame_from_csv(contents[file], prefix + entries[file]["key"], model.variables, model.freq)
+
+        return ModelVersion(
+            name=name,
+            version=version,
+            metadata=document,
+            model=model,
+            train_levels=frame(artifact.TRAIN_FILE),
+            test_levels=frame(artifact.TEST_FILE),
+            manifest=manifest,
+            manifest_etag=stored_manifest.etag,
+            limits=self.limits,
+        )
+
+    def _verified(self, key: str, stored: StoredObject | Exception, entry: dict) -> bytes:
+        if isinstance(stored, NotFound):
+            raise IntegrityError(f"{key} is listed in the manifest but missing from the {self.store.location}.")
+        if isinstance(stored, Exception):
+            raise stored
+        artifact.verify_object(stored.data, entry, key)
+        return stored.data
+
+    def _check_not_rolled_back(self, name: str, version: Version, manifest: dict, manifest_key: str) -> None:
+        """A signed SNAPSHOT must be at least as new as the (signed) index says: older signed copies are refused."""
+        state: IndexState = self._index.read(name)
+        entry = state.entries.get(str(version))
+        listed = entry.get("sequence", 0) if entry else 0
+        if artifact.manifest_sequence(manifest) < listed:
+            raise IntegrityError(
+                f"{manifest_key} is an older publish (sequence {artifact.manifest_sequence(manifest)}) than the "
+                f"index lists (sequence {listed}): it was rolled back, so it is not used."
+            )
+
+    def _read_concurrently(self, requests: list[tuple[str, int]]) -> dict[str, StoredObject | Exception]:
+        """Read several objects at once (each bounded); each key maps to its object or the error reading it raised."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="varlib-read")
+        futures = {key: self._pool.submit(self.store.read, key, limit) for key, limit in requests[1:]}
+        results: dict[str, StoredObject | Exception] = {}
+        first, limit = requests[0]
+        try:  # the first object is read on this thread: one hand-off fewer
+            results[first] = self.store.read(first, limit)
+        except VarlibError as exc:
+            results[first] = exc
+        for key, future in futures.items():
+            try:
+                results[key] = future.result()
+            except VarlibError as exc:
+                results[key] = exc
+        return results
+
+    def next_version(self, name: str) -> Version:
+        """The next patch after the highest release (0.0.1 for a new model)."""
+        return next_release(self.list_versions(name))
+
+    # ----- deleting ---------------------------------------------------------------------------
+
+    def delete_snapshot(self, name: str, version: str | Version) -> None:
+        """Delete a SNAPSHOT version (manifest first, so it vanishes at once). Releases cannot be deleted."""
+        version = _as_version(version)
+        validate_model_name(name)
+        if version.is_release:
+            raise InvalidInput(f"Version {version} of model {name!r} is a release; releases cannot be deleted.")
+        prefix = version_prefix(name, version)
+        manifest_key = prefix + MANIFEST_FILE
+        current = self._current_manifest(manifest_key)
+        if current is None:
+            raise NotFound(f"Version {version} of model {name!r} does not exist in the {self.store.location}.")
+        lock_key = prefix + locks.LOCK_FILE
+        try:
+            lock_etag = locks.acquire(self.store, lock_key)
+        except locks.LockBusy:
+            raise self._busy(name, version) from None
+        try:
+            self.store.delete(manifest_key)
+            self._clean_up_after(prefix, {}, current, version)
+            self._delete_quietly([prefix + file for file in artifact.DATA_OBJECTS])
+        finally:
+            locks.release(self.store, lock_key, lock_etag)
+        self._index.update(name, lambda entries: {v: e for v, e in entries.items() if v != str(version)})
+
+
+def _publish_id(created: str) -> str:
+    """A folder name no other publish uses: p-<created, compact>-<random>, e.g. p-20261125t134125z-3f9a0c1b2d4e."""
+    compact = created.lower().replace("-", "").replace(":", "")
+    return f"p-{compact}-{uuid.uuid4().hex[:12]}"
+
+
+def next_release(versions: list[VersionSummary]) -> Version:
+    """The next patch after the highest release among `versions` (0.0.1 when there is none)."""
+    releases = [v.semver for v in versions if not v.is_snapshot]
+    return max(releases).next_patch() if releases else Version(0, 0, 1)
+
+
+def _as_version(version: str | Version) -> Version:
+    if isinstance(version, Version):
+        return version
+    if version == LATEST:
+        raise InvalidInput("'latest' must be resolved to a concrete version first.")
+    return Version.parse(version)
+
+
+def _is_model_name(name: str) -> bool:
+    try:
+        validate_model_name(name)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _newest_first(summaries: list[VersionSummary]) -> list[VersionSummary]:
+    return sorted(summaries, key=lambda s: s.semver, reverse=True)
