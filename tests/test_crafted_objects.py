@@ -10,10 +10,12 @@ import json
 import time
 import tracemalloc
 
+import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from varlib import ModelRegistry
+from varlib import Dataset, InvalidInput, ModelRegistry, TrainSpec, VarModel, train
 from varlib.api import create_app
 from varlib.artifact import manifest_document, sign_document, to_json
 from varlib.cli import main
@@ -199,3 +201,32 @@ def test_a_forecast_beyond_the_limit_is_422_naming_it(registry, gdp_cons_result)
         "variables² (VARLIB_MAX_FORECAST_CELLS); ask for at most 250 steps.",
     }
     assert client.get("/models/var/versions/0.0.1/forecast", params={"steps": 250}).status_code == 200
+
+
+def test_training_refuses_what_a_load_would_refuse() -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.normal(size=(260, 101)).cumsum(axis=0), columns=[f"x{i}" for i in range(101)],
+                         index=pd.date_range("1960-01-01", periods=260, freq="MS", name="date"))  # fmt: skip
+    spec = TrainSpec.build(list(frame.columns), "diff", test_size=6, max_lags=1)
+    with pytest.raises(InvalidInput) as info:
+        train(Dataset(frame, "MS", "wide.csv"), spec)
+    assert str(info.value) == "wide.csv: 101 variables, more than the 100 allowed (VARLIB_MAX_VARIABLES)."
+
+
+def test_a_forecast_at_the_limit_keeps_memory_bounded() -> None:
+    """100 variables, 1,000 steps: the red team's 7.9 GB came from steps × K² arrays; only steps × K is kept now."""
+    k, steps = 100, 1000
+    rng = np.random.default_rng(6)
+    model = VarModel(variables=[f"x{i}" for i in range(k)], transforms=["diff"] * k, trend="c",
+                     coefs=rng.normal(scale=0.05, size=(1, k, k)), trend_coefs=np.zeros((1, k)), sigma_u=np.eye(k),
+                     n_totobs=200, last_observations=np.zeros((1, k)), last_levels=np.full(k, 100.0),
+                     last_date=pd.Timestamp("2020-01-01"), freq="QS-JAN")  # fmt: skip
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        forecast = model.forecast(steps)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(forecast.point) == steps and peak < 50 * 2**20, peak
+    assert time.perf_counter() - started < 30
