@@ -162,8 +162,8 @@ def manifest_document(
 ) -> dict[str, Any]:
     """The manifest: where each object is (relative to the version's folder), its sha256 and size.
 
-    `sequence` counts the publishes of this version (a SNAPSHOT's republish is higher), so that a signed reader
-    can tell a rolled-back SNAPSHOT from the current one.
+    `sequence` is above every earlier publish of the model (the index's sequence, and the manifest replaced), so
+    that a signed reader can tell a rolled-back SNAPSHOT from the one the index lists.
     """
     keys = keys or {}
     return {
@@ -394,10 +394,12 @@ def model_from_document(document: dict[str, Any], key: str, limits: Limits = DEF
 
 def frame_from_csv(data: bytes, key: str, variables: list[str], freq: str) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(io.BytesIO(data), index_col="date", dtype={v: float for v in variables})
-        frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index, format="ISO8601"), name="date")
+        frame = pd.read_csv(io.BytesIO(data), index_col="date", parse_dates=["date"], date_format="ISO8601")
+        frame = frame.astype(float)
     except (ValueError, TypeError, OverflowError, pd.errors.ParserError, pd.errors.EmptyDataError):
         raise IntegrityError(f"{key} is not a readable CSV of dates and numbers.") from None
+    if not isinstance(frame.index, pd.DatetimeIndex):  # a cell that is not an ISO date leaves the column as text
+        raise IntegrityError(f"{key} is not a readable CSV of dates and numbers.")
     if list(frame.columns) != variables:
         raise IntegrityError(f"{key} does not have the model's variables as its columns.")
     if frame.index.tz is not None or not np.isfinite(frame.to_numpy()).all():

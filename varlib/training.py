@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.api import VAR
 
-from varlib.data import Dataset
+from varlib.data import STORED_DATE_COLUMN, Dataset
 from varlib.errors import InvalidInput
 from varlib.limits import Limits
 from varlib.model import TRENDS, Forecast, Stability, VarModel, validate_forecast_args
@@ -16,7 +16,6 @@ from varlib.transforms import apply_transforms, is_log, validate_transform
 
 CRITERIA = ("aic", "bic", "hqic", "fpe")
 MAX_ABS_LEVEL = 1e100  # squares and cross-products of larger values overflow a float
-RESERVED_NAMES = ("date",)  # the dates' column in stored CSVs
 
 
 @dataclass
@@ -85,10 +84,9 @@ def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
     unknown = [v for v in spec.variables if v not in frame.columns]
     if unknown:
         raise InvalidInput(f"{dataset.source}: no variable {unknown[0]!r} (available: {', '.join(frame.columns)}).")
-    reserved = [v for v in spec.variables if v in RESERVED_NAMES]
-    if reserved:
-        raise InvalidInput(f"{dataset.source}: a variable may not be named {reserved[0]!r}, the name of the stored "
-                           "dates; rename it.")  # fmt: skip
+    if STORED_DATE_COLUMN in spec.variables:
+        raise InvalidInput(f"{dataset.source}: a variable may not be named {STORED_DATE_COLUMN!r}, the name of the "
+                           "stored dates; rename it.")  # fmt: skip
     levels = frame[spec.variables]
     for name in spec.variables:
         huge = np.flatnonzero(np.abs(levels[name].to_numpy(dtype=float)) > MAX_ABS_LEVEL)

@@ -9,11 +9,10 @@ and an index older than one this process has already read (a replayed, validly s
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from varlib import artifact
@@ -36,12 +35,13 @@ def index_key(name: str) -> str:
 
 @dataclass
 class IndexState:
-    entries: Entries  # version -> entry (a VersionSummary dict, plus the manifest's sha256 and sequence)
+    entries: Entries  # version -> entry (a VersionSummary dict, plus the manifest's sequence)
     etag: str | None  # None: there is no index yet
     sequence: int
+    checked: list[VersionSummary] = field(default_factory=list)  # the entries, as checked when parsed
 
     def summaries(self) -> list[VersionSummary]:
-        return [VersionSummary.from_dict(entry) for entry in self.entries.values()]
+        return list(self.checked)
 
 
 class VersionIndex:
@@ -50,6 +50,9 @@ class VersionIndex:
         self.signing_key = signing_key
         self.limits = limits
         self._highest_seen: dict[str, int] = {}  # per model: rollback detection for signed stores
+        # Per model, the last index parsed: `latest` reads the index on every request, and while its ETag is
+        # unchanged, parsing and checking a thousand entries again would only repeat the same work.
+        self._parsed: dict[str, IndexState] = {}
         self._lock = threading.Lock()
 
     def read(self, name: str) -> IndexState:
@@ -59,7 +62,14 @@ class VersionIndex:
             stored = self.store.read(key, max_bytes=self.limits.max_index_bytes)
         except NotFound:
             return IndexState({}, None, 0)
-        return self._parse(name, stored.data, stored.etag)
+        with self._lock:
+            parsed = self._parsed.get(name)
+        if parsed is not None and parsed.etag == stored.etag:
+            return parsed
+        parsed = self._parse(name, stored.data, stored.etag)
+        with self._lock:
+            self._parsed[name] = parsed
+        return parsed
 
     def _parse(self, name: str, data: bytes, etag: str) -> IndexState:
         key = index_key(name)
@@ -74,13 +84,11 @@ class VersionIndex:
                 raise IntegrityError(f"{str(exc).rstrip('.')}; {hint} with the signing key set.") from None
         sequence = Fields(document, key).integer("sequence", 0, 2**53) if "sequence" in document else 0
         entries = {}
+        checked = []
         for version, entry in document["versions"].items():
-            VersionSummary.from_index_entry(version, entry, key, self.limits)
-            fields = Fields(entry, key, f"versions[{version!r}]")
-            if "manifest_sha256" in entry and not re.fullmatch(r"[0-9a-f]{64}", fields.text("manifest_sha256", 64)):
-                fields.fail("is not a sha256", "manifest_sha256")
+            checked.append(VersionSummary.from_index_entry(version, entry, key, self.limits))
             if "sequence" in entry:
-                fields.integer("sequence", 0, 2**53)
+                Fields(entry, key, f"versions[{version!r}]").integer("sequence", 0, 2**53)
             entries[version] = entry
         if self.signing_key is not None:
             with self._lock:
@@ -91,7 +99,7 @@ class VersionIndex:
                         f"{seen}): it was rolled back, so it is not used."
                     )
                 self._highest_seen[name] = sequence
-        return IndexState(entries, etag, sequence)
+        return IndexState(entries, etag, sequence, checked)
 
     def write(self, name: str, entries: Entries, etag: str | None, sequence: int) -> None:
         """Write by compare-and-swap against `etag` (create-only when None); PreconditionFailed if it changed."""

@@ -125,7 +125,7 @@ class ModelRegistry:
             raise self._exists(name, version)
         created = artifact.utc_now()
         objects = artifact.version_objects(result, name, version, note, created)
-        self._check_loadable(objects, result, name, version)
+        document = self._check_loadable(objects, result, name, version)
 
         lock_key = prefix + locks.LOCK_FILE
         try:
@@ -140,10 +140,10 @@ class ModelRegistry:
                 raise self._exists(name, version)
             placed, written = self._create_objects(prefix, objects, _publish_id(created))
             sequence = self._next_sequence(name, previous)
-            document = artifact.manifest_document(objects, name, version, created, placed, sequence)
+            manifest_doc = artifact.manifest_document(objects, name, version, created, placed, sequence)
             if self._signing_key is not None:
-                document = artifact.sign_document(document, self._signing_key)
-            manifest = artifact.to_json(document)
+                manifest_doc = artifact.sign_document(manifest_doc, self._signing_key)
+            manifest = artifact.to_json(manifest_doc)
             try:
                 if previous is None:
                     self.store.write(manifest_key, manifest, if_absent=True)
@@ -161,8 +161,7 @@ class ModelRegistry:
             locks.release(self.store, lock_key, lock_etag)
 
         self._clean_up_after(prefix, placed, previous, version)
-        entry = VersionSummary.from_model_document(parse_json(objects[MODEL_FILE], MODEL_FILE)).to_dict()
-        entry["sequence"] = sequence
+        entry = VersionSummary.from_model_document(document).to_dict() | {"sequence": sequence}
         try:
             index_updated = self._index.update(name, lambda entries: entries | {str(version): entry})
         except VarlibError:
@@ -170,8 +169,10 @@ class ModelRegistry:
             index_updated = False
         return PublishReceipt(name, version, [*written, manifest_key], self.store.location, index_updated)
 
-    def _check_loadable(self, objects: dict[str, bytes], result: TrainResult, name: str, version: Version) -> None:
-        """Refuse, before writing anything, what could not be loaded back exactly as it was trained."""
+    def _check_loadable(self, objects: dict[str, bytes], result: TrainResult, name: str, version: Version) -> dict:
+        """Refuse, before writing anything, what could not be loaded back exactly as it was trained.
+
+        Returns model.json as a load would read it."""
         limits = self.limits
         for file, data in objects.items():
             limit = limits.max_model_bytes if file == MODEL_FILE else limits.max_data_bytes
@@ -191,14 +192,13 @@ class ModelRegistry:
             raise InvalidInput(
                 f"{name} {version} cannot be published, because it would not load back: {str(exc).rstrip('.')}."
             ) from None
+        return document
 
     def _current_manifest(self, manifest_key: str) -> _Manifest | None:
         try:
             stored = self.store.read(manifest_key, max_bytes=self.limits.max_manifest_bytes)
         except NotFound:
             return None
-        except IntegrityError:  # oversized or not a file: replaceable only if it is a SNAPSHOT's; no etag to match
-            raise
         try:
             document = parse_json(stored.data, manifest_key)
         except IntegrityError:

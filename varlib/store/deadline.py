@@ -25,10 +25,8 @@ class Deadline:
     """The time by which one store call must be over; a context manager binding it to this thread."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
         self.at = time.monotonic() + seconds
         self.expired = False
-        self._connections: list[HTTPConnection] = []
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
 
@@ -41,25 +39,21 @@ class Deadline:
     def __exit__(self, *exc: object) -> None:
         _current.deadline = self._previous
         with self._lock:
-            self._connections.clear()
             self._sockets.clear()
 
     def register(self, connection: HTTPConnection) -> None:
-        """Called as a request starts (the socket may not exist yet) and once it is sent (it does)."""
+        """Called as a request starts (a retry after the deadline stops here) and once it is sent (connected)."""
         with self._lock:
             sock = getattr(connection, "sock", None)
             if self.expired:
                 _shut(sock)
                 raise urllib3.exceptions.ReadTimeoutError(None, "", "the call's deadline passed")  # type: ignore[arg-type]
-            self._connections.append(connection)
             if sock is not None:
                 self._sockets.append(sock)
 
     def expire(self) -> None:
         with self._lock:
             self.expired = True
-            for connection in self._connections:
-                _shut(getattr(connection, "sock", None))
             for sock in self._sockets:
                 _shut(sock)
 
