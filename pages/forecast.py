@@ -56,12 +56,17 @@ except VarlibError as exc:
     st.stop()
 
 test_rows = len(version.test_levels)
+most_steps = min(400, version.limits.max_steps(version.model.k))  # within VARLIB_MAX_FORECAST_CELLS
 left, right = st.columns(2)
-steps = left.number_input("Horizon (steps after the training data)", 1, 400, max(test_rows, 1))
+steps = left.number_input("Horizon (steps after the training data)", 1, most_steps, min(max(test_rows, 1), most_steps))
 level = right.select_slider("Interval level", [50, 68, 80, 90, 95, 99], value=95, format_func=lambda v: f"{v}%")
 alpha = round(1 - level / 100, 4)
 
-forecast = session.forecast(url, name, summary.version, summary.created, int(steps), alpha)
+try:
+    forecast = session.forecast(url, name, summary.version, summary.created, int(steps), alpha)
+except VarlibError as exc:  # e.g. an explosive model that overflows that far ahead
+    show_error(exc)
+    st.stop()
 st.plotly_chart(plot_forecast(forecast, version.train_levels, version.test_levels), width="stretch")
 
 st.subheader("Test metrics")

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import numpy as np
 import pandas as pd
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app_pages import APP, TIMEOUT, assert_no_exception, clean_environment, downloads  # noqa: F401
+from tests.test_app_pages import APP, TIMEOUT, assert_no_exception, clean_environment, downloads, shown  # noqa: F401
 from tests.test_app_pages import raw_page_text as page_text
 from varlib import ModelRegistry, TrainSpec, open_store, read_csv, train
 from varlib.analysis import Backtest
@@ -84,3 +86,31 @@ def test_spreadsheet_safe_follows_owasp() -> None:
                            "actual": [1.0], "error": [0.0]})  # fmt: skip
     backtest = Backtest(errors=errors, by_horizon=pd.DataFrame(), origins=1, horizon=1, reselect=False)
     assert backtest.to_csv().splitlines()[1] == f"2000-01-01,1,'{FORMULA},1.0,1.0,0.0"
+
+
+def test_forecast_page_keeps_the_horizon_within_the_limit_and_shows_an_overflow_as_a_message(
+    tmp_path, monkeypatch, gdp_cons_result
+) -> None:
+    from tests.test_crafted_objects import plant_model, stored_document
+
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    registry = ModelRegistry(open_store(f"file://{tmp_path / 'store'}"))
+    registry.publish(gdp_cons_result, "var", "0.0.1")
+    monkeypatch.setenv("VARLIB_MAX_FORECAST_CELLS", "20")  # 2 variables: at most 5 steps
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/forecast.py").run()
+    assert_no_exception(at)
+    assert at.number_input[0].max == 5 and at.number_input[0].value == 5
+
+    monkeypatch.delenv("VARLIB_MAX_FORECAST_CELLS")
+    document = stored_document(registry.store)
+    document["model"]["coefs"] = [[[10.0, 0.0], [0.0, 10.0]], *document["model"]["coefs"][1:]]  # explosive
+    plant_model(registry.store, json.dumps(document).encode())
+    st.cache_data.clear()  # the app keeps a release it has loaded: this one was changed behind its back
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/forecast.py").run()
+    at.number_input[0].set_value(400).run()
+    assert_no_exception(at)
+    assert [shown(e.value) for e in at.error][-1].startswith("The forecast overflows at step ")

@@ -34,6 +34,7 @@ from varlib import (
     select_lag_order,
     train,
 )
+from varlib.limits import LIMIT_SETTINGS
 from varlib.model import VarModel
 from varlib.store import STORE_ENV, store_url_from_env
 from varlib.training import prepare
@@ -48,7 +49,7 @@ FORECAST_VERSION = "forecast_version"  # version preselected on the Forecast pag
 STORE_GENERATION = "store_generation"  # bumped after this session writes to the store: listings refresh
 
 SETTING_NAMES = (STORE_ENV, "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
-                 "AWS_SESSION_TOKEN", "VARLIB_S3_TIMEOUT", "VARLIB_SIGNING_KEY")  # fmt: skip
+                 "AWS_SESSION_TOKEN", "VARLIB_S3_TIMEOUT", "VARLIB_SIGNING_KEY", *LIMIT_SETTINGS)  # fmt: skip
 
 
 def store_settings() -> dict[str, str]:

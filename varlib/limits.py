@@ -69,7 +69,7 @@ class Limits:
         """Refuse a forecast whose work (steps × K²) is beyond the limit, before any of it is done."""
         if steps * k * k > self.max_forecast_cells:
             raise InvalidInput(
-                f"A forecast of {steps} steps for {k} variables is beyond the service's limit of "
+                f"A forecast of {steps} steps for {k} variables is beyond the limit of "
                 f"{self.max_forecast_cells:,} steps × variables² ({setting_name('max_forecast_cells')}); "
                 f"ask for at most {self.max_steps(k)} steps."
             )
@@ -84,6 +84,7 @@ def _shown(text: str) -> str:
 
 
 DEFAULT_LIMITS = Limits()
+LIMIT_SETTINGS = tuple(setting_name(item.name) for item in fields(Limits))  # VARLIB_MAX_VARIABLES, ...
 
 
 def finite_positive_seconds(settings: Mapping[str, str], name: str, default: float, maximum: float) -> float:

@@ -23,8 +23,8 @@ class ObjectTooLarge(IntegrityError):
 
     @classmethod
     def of(cls, key: str, size: int | None, limit: int) -> ObjectTooLarge:
-        told = f"is {size:,} bytes" if size is not None else "is larger than that"
-        return cls(f"{key} {told}, more than the {limit:,} allowed for it: it is not a varlib object, or was crafted.")
+        told = f"is {size:,} bytes, more than" if size is not None else "is larger than"
+        return cls(f"{key} {told} the {limit:,} bytes allowed for it: it is not a varlib object, or was crafted.")
 
 
 class ObjectNotRegular(IntegrityError):
