@@ -84,6 +84,10 @@ def browser():
         browser.close()
 
 
+# A note as a hostile publisher might write it: an image (a tracking pixel), a link, a bare address, an email.
+NOTE = "Round 1 ![px](http://tracker.example/p.png) [log in](http://phish.example) www.phish.example a@phish.example"
+
+
 def settle(page: Page) -> None:
     """Wait until the script has finished running (Streamlit's own e2e tests do the same)."""
     page.wait_for_selector(IDLE, timeout=60_000)
@@ -116,6 +120,9 @@ def test_train_publish_forecast_download_in_a_browser(app_server, browser, reque
     page.get_by_role("link", name="Publish").first.click()
     expect(page.get_by_role("heading", name="Publish a version")).to_be_visible()
     settle(page)
+    page.get_by_label("Note").fill(NOTE)
+    page.keyboard.press("Tab")
+    settle(page)
     page.get_by_role("button", name="Publish", exact=True).click()
     expect(page.get_by_text("Published var 0.0.1 to the")).to_be_visible()
     settle(page)
@@ -128,6 +135,9 @@ def test_train_publish_forecast_download_in_a_browser(app_server, browser, reque
     settle(page)
     version_box = page.get_by_role("combobox", name="Version (newest first)")
     expect(version_box).to_have_value(re.compile(r"^0\.0\.1 · .* · p=3 · test RMSE"))  # the one just published
+    page.get_by_text("Version 0.0.1 metadata").click()
+    expect(page.get_by_text("tracker.example/p.png")).to_be_visible()  # the note is there, as text:
+    assert page.locator("a[href*='example'], img[src*='example']").count() == 0  # no link, no image
     shoot(page, f"forecast-{backend}")
     with page.expect_download() as download_info:
         download_button.click()

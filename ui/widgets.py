@@ -12,10 +12,16 @@ from varlib import VarlibError
 _MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|:~$=&'\"])")
 
 
+# GFM turns bare addresses into links after escapes are resolved: a zero-width space keeps them apart.
+_AUTOLINK_STARTS = re.compile(r"(?i):(?=//)|www(?=\.)|@")
+
+
 def plain(text: object) -> str:
-    """Text from data or storage, escaped so that Streamlit's markdown shows it as typed: no links, images,
-    emphasis, HTML, icons (`:material/...:`), colours or LaTeX. Every ASCII punctuation mark may be escaped."""
-    return _MARKDOWN_ACTIVE.sub(r"\\\1", str(text)).replace("\n", " ")
+    """Text from data or storage, escaped so that Streamlit's markdown shows it as typed: no links (bare addresses
+    included), images, emphasis, HTML, icons (`:material/...:`), colours or LaTeX. Any ASCII punctuation mark may
+    be escaped with a backslash."""
+    unlinked = _AUTOLINK_STARTS.sub(lambda match: match.group(0) + "\u200b", str(text))
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", unlinked).replace("\n", " ")
 
 
 def store_sidebar() -> None:
