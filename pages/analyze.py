@@ -5,10 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import plain, show_error, stored_models_or_stop
+from ui.widgets import VersionChoices, plain, show_error, stored_models_or_stop
 from varlib import VarlibError
 from varlib.analysis import suggest_transforms
-from varlib.naming import LATEST
 from varlib.plots import (
     plot_acf,
     plot_errors_by_horizon,
@@ -42,10 +41,9 @@ else:
         if not summaries:
             st.info(f"Model {name!r} has no versions.")
             st.stop()
-        releases = [v for v in summaries if not v.is_snapshot]
-        options = ([LATEST] if releases else []) + [v.version for v in summaries]
-        choice = right.selectbox("Version", options)
-        summary = releases[0] if choice == LATEST else next(v for v in summaries if v.version == choice)
+        choices = VersionChoices(summaries)
+        choice = right.selectbox("Version", choices.options, format_func=choices.label)
+        summary = choices.summary(choice)
         version = session.load_version(url, name, summary.version, summary.created)
     except VarlibError as exc:
         show_error(exc)

@@ -31,7 +31,8 @@ except VarlibError as exc:
 
 # Each version forecasts its own test rows from the end of its own training data.
 forecasts = {
-    v: session.forecast(url, name, v, by_version[v].created, len(m.test_levels), 0.05) for v, m in loaded.items()
+    v: session.forecast(url, name, v, by_version[v].created, len(m.test_levels), 0.05, "train")
+    for v, m in loaded.items()
 }
 newest = loaded[chosen[0]]
 actual = pd.concat([newest.train_levels.iloc[-40:], newest.test_levels])

@@ -1,4 +1,4 @@
-"""Forecast: pick any stored version, plot its forecasts against its test data, download them as CSV."""
+"""Forecast: pick any stored version; forecast ahead from the latest data, judge it against its test data, download."""
 
 from dataclasses import asdict
 
@@ -6,18 +6,27 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import plain, show_error, stored_models_or_stop
-from varlib import VarlibError, VersionSummary
-from varlib.naming import LATEST
+from ui.widgets import VersionChoices, plain, show_error, stored_models_or_stop
+from varlib import VarlibError
+from varlib.model import ORIGIN_DATA, ORIGIN_TRAIN, forecast_file_name, iso_timestamp, iso_timestamps
 from varlib.plots import plot_forecast
 
 st.title("Forecast")
 models = stored_models_or_stop()
 url = session.store_url()
 
-wanted_model = st.session_state.get(session.FORECAST_MODEL)
+
+def keep_choice(widget: str, remembered: str, options: list[str]) -> None:
+    """Give the picker a stable key, started from the remembered choice: a picker whose default moved with each
+    choice would be a new widget on the next run, and the analyst's next pick would be lost."""
+    if st.session_state.get(widget) not in options:
+        wanted = st.session_state.get(remembered)
+        st.session_state[widget] = wanted if wanted in options else options[0]
+
+
 left, right = st.columns([1, 3])
-name = left.selectbox("Model", models, index=models.index(wanted_model) if wanted_model in models else 0)
+keep_choice("forecast_model_input", session.FORECAST_MODEL, models)
+name = left.selectbox("Model", models, key="forecast_model_input")
 try:
     versions = session.versions(url, name, session.generation())
 except VarlibError as exc:
@@ -27,24 +36,11 @@ if not versions:
     st.info(f"Model {name!r} has no versions.")
     st.stop()
 
-by_version: dict[str, VersionSummary] = {v.version: v for v in versions}
-releases = [v for v in versions if not v.is_snapshot]
-latest = releases[0] if releases else None
-options = ([LATEST] if latest else []) + list(by_version)
-
-
-def label(option: str) -> str:
-    if option == LATEST:
-        return f"latest (= {latest.version})"
-    v = by_version[option]
-    rmse = ", ".join(f"{k} {r:.4g}" for k, r in v.test_rmse.items())
-    return f"{v.version} · {v.created[:10]} · p={v.lag_order} · test RMSE {rmse}"
-
-
-wanted_version = st.session_state.get(session.FORECAST_VERSION)
-index = options.index(wanted_version) if wanted_version in options else 0
-choice = right.selectbox("Version (newest first)", options, index=index, format_func=label)
-summary = latest if choice == LATEST else by_version[choice]
+choices = VersionChoices(versions)
+keep_choice("forecast_version_input", session.FORECAST_VERSION, choices.options)
+choice = right.selectbox("Version (newest first)", choices.options, key="forecast_version_input",
+                         format_func=choices.label)  # fmt: skip
+summary = choices.summary(choice)
 # Remember the choice so it survives page switches (widget keys do not).
 st.session_state[session.FORECAST_MODEL] = name
 st.session_state[session.FORECAST_VERSION] = choice
@@ -55,36 +51,85 @@ except VarlibError as exc:
     show_error(exc)
     st.stop()
 
+if summary.deprecated:
+    st.warning(f"{plain(name)} {summary.version} is deprecated: {plain(summary.deprecated)}.",
+               icon=":material/block:")  # fmt: skip
+if version.evaluation_only:
+    st.warning(f"{plain(name)} {summary.version} has the evaluation fit only: it was stored before versions had a "
+               "production fit, so its forecasts start after its training rows, not after the latest data. Refresh "
+               "or retrain it to forecast ahead.", icon=":material/history:")  # fmt: skip
+
 test_rows = len(version.test_levels)
 most_steps = min(400, version.limits.max_steps(version.model.k))  # within VARLIB_MAX_FORECAST_CELLS
-left, right = st.columns(2)
-steps = left.number_input("Horizon (steps after the training data)", 1, most_steps, min(max(test_rows, 1), most_steps))
+data_end = iso_timestamp(version.test_levels.index[-1])
+train_end = iso_timestamp(version.train_levels.index[-1])
+ORIGIN_LABELS = {
+    ORIGIN_DATA: f"the latest data ({data_end}), fitted on all rows",
+    ORIGIN_TRAIN: f"the end of training ({train_end}), against the test data",
+}
+
+st.header("Forecast ahead")
+origins = [ORIGIN_TRAIN] if version.evaluation_only else [ORIGIN_DATA, ORIGIN_TRAIN]
+wanted_origin = st.session_state.get(session.FORECAST_ORIGIN, ORIGIN_DATA)
+left, middle, right = st.columns([2, 1, 1])
+origin = left.radio("Forecast from", origins, index=origins.index(wanted_origin) if wanted_origin in origins else 0,
+                    format_func=ORIGIN_LABELS.get, horizontal=True)  # fmt: skip
+st.session_state[session.FORECAST_ORIGIN] = origin
+steps = middle.number_input("Horizon (steps)", 1, most_steps, min(max(test_rows, 1), most_steps))
 level = right.select_slider("Interval level", [50, 68, 80, 90, 95, 99], value=95, format_func=lambda v: f"{v}%")
 alpha = round(1 - level / 100, 4)
 
 try:
-    forecast = session.forecast(url, name, summary.version, summary.created, int(steps), alpha)
+    forecast = session.forecast(url, name, summary.version, summary.created, int(steps), alpha, origin)
 except VarlibError as exc:  # e.g. an explosive model that overflows that far ahead
     show_error(exc)
     st.stop()
-st.plotly_chart(plot_forecast(forecast, version.train_levels, version.test_levels), width="stretch")
+if origin == ORIGIN_DATA:
+    figure = plot_forecast(forecast, version.levels, None, history_label="data", origin_label="end of data")
+else:
+    figure = plot_forecast(forecast, version.train_levels, version.test_levels)
+st.plotly_chart(figure, width="stretch")
+fit = version.fit_for(origin)
+st.caption(
+    f"{forecast.interval_level:g}% intervals. VAR({fit.lag_order}) "
+    + (f"re-estimated on all {len(version.levels)} rows to {data_end}" if origin == ORIGIN_DATA
+       else f"estimated on the {len(version.train_levels)} training rows to {train_end}")
+    + f"; first forecast {iso_timestamp(forecast.point.index[0])}."
+)  # fmt: skip
 
-st.subheader("Test metrics")
-metrics = pd.DataFrame(version.metadata["test"]["metrics"]).T
-metrics.columns = ["RMSE", "MAE", "MAPE %", "MAPE zeros skipped", "Theil's U"]
-st.dataframe(metrics.style.format("{:.4g}", na_rep="–"), width="stretch")
-test = version.metadata["data"]["test"]
-st.caption(f"Over the version's {test['rows']} test rows, {test['start']} to {test['end']}, in levels.")
+values = forecast.to_frame().drop(columns=["origin", "interval_level"])
+values.index = iso_timestamps(values.index)
+values.columns = pd.MultiIndex.from_tuples(
+    [(variable, part) for variable in forecast.variables for part in ("forecast", "lower", "upper")]
+)
+st.dataframe(values.style.format("{:,.6g}"), width="stretch")
 
-csv_text = session.forecast_csv(url, name, summary.version, summary.created, int(steps), alpha)
+csv_text = session.forecast_csv(url, name, summary.version, summary.created, int(steps), alpha, origin)
 st.download_button(
     "Download forecast CSV",
     data=csv_text.encode(),
-    file_name=f"{name}-{summary.version}-forecast.csv",
+    file_name=forecast_file_name(name, summary.version, forecast.origin, alpha),
     mime="text/csv",
     on_click="ignore",
     type="primary",
     icon=":material/download:",
+)
+
+st.header("Evaluation against the test data")
+test = version.metadata["data"]["test"]
+if origin == ORIGIN_DATA:
+    try:
+        evaluation = session.forecast(url, name, summary.version, summary.created, test_rows, alpha, ORIGIN_TRAIN)
+    except VarlibError as exc:
+        show_error(exc)
+        st.stop()
+    st.plotly_chart(plot_forecast(evaluation, version.train_levels, version.test_levels), width="stretch")
+metrics = pd.DataFrame(version.metadata["test"]["metrics"]).T
+metrics.columns = ["RMSE", "MAE", "MAPE %", "MAPE zeros skipped", "Theil's U"]
+st.dataframe(metrics.style.format("{:.4g}", na_rep="–"), width="stretch")
+st.caption(
+    f"The evaluation fit, estimated on the training rows, forecasting the version's {test['rows']} test rows "
+    f"({test['start']} to {test['end']}) in levels. Theil's U below 1 beats the no-change forecast."
 )
 
 with st.expander(f"Version {summary.version} metadata"):

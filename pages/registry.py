@@ -1,4 +1,4 @@
-"""Registry: every stored model and version with its metadata; details of one; delete a SNAPSHOT."""
+"""Registry: every stored model and version; one version's details; aliases, deprecation and their history."""
 
 import pandas as pd
 import streamlit as st
@@ -6,6 +6,7 @@ import streamlit as st
 from ui import session
 from ui.widgets import plain, show_error, stored_models_or_stop
 from varlib import VarlibError, Version
+from varlib.registry.aliases import describe_change
 
 st.title("Registry")
 models = stored_models_or_stop()
@@ -21,15 +22,20 @@ rows = [
     {
         "model": v.name,
         "version": v.version,
+        "status": "deprecated" if v.deprecated else ("SNAPSHOT" if v.is_snapshot else "release"),
+        "aliases": " ".join("@" + a for a in v.aliases),
         "created": v.created,
+        "by": v.created_by,
         "p": v.lag_order,
         "variables": ", ".join(f"{name} ({v.transforms[name]})" for name in v.variables),
         "trend": v.trend,
         "test RMSE": ", ".join(f"{k} {r:.4g}" for k, r in v.test_rmse.items()),
         "train": f"{v.train_start} – {v.train_end}",
         "test": f"{v.test_start} – {v.test_end}",
+        "fits": "evaluation + production" if v.production else "evaluation fit only",
         "stable": v.stable,
         "note": v.note,
+        "deprecated because": v.deprecated or "",
     }
     for versions in listing.values()
     for v in versions
@@ -47,15 +53,25 @@ chosen = right.selectbox("Version", [v.version for v in summaries])
 summary = next(v for v in summaries if v.version == chosen)
 try:
     version = session.load_version(url, name, summary.version, summary.created)
+    lifecycle = session.lifecycle(url, name, session.generation())
 except VarlibError as exc:
     show_error(exc)
     st.stop()
 meta = version.metadata
+if summary.deprecated:
+    st.warning(f"Release {chosen} is deprecated: {plain(summary.deprecated)}. It stays loadable by its version; "
+               "`latest` skips it and no alias can be moved onto it.", icon=":material/block:")  # fmt: skip
+if summary.aliases:
+    st.info("Aliases pointing here: " + ", ".join(f"@{a}" for a in summary.aliases), icon=":material/label:")
+if version.evaluation_only:
+    st.caption("Evaluation fit only: stored before versions had a production fit; it forecasts from the end of its "
+               "training rows.")  # fmt: skip
 
 ranges, packages = st.columns(2)
 ranges.subheader("Data")
 ranges.dataframe(pd.DataFrame({part: meta["data"][part] for part in ("train", "test")}).T, width="stretch")
-ranges.caption(f"Source: {plain(meta['data']['source'])} · frequency {plain(meta['data']['frequency'])}")
+ranges.caption(f"Source: {plain(meta['data']['source'])} · frequency {plain(meta['data']['frequency'])} · "
+               f"created by {plain(meta.get('created_by') or 'unknown')}")  # fmt: skip
 packages.subheader("Packages")
 packages.dataframe(pd.Series(meta["packages"], name="version"), width="stretch")
 
@@ -71,17 +87,94 @@ objects.index = [f"{name}/{version.version.folder}/{file}" for file in objects.i
 st.dataframe(objects, width="stretch")
 st.caption("Verified against manifest.json when the version was loaded.")
 
-if Version.parse(chosen).is_snapshot:
+st.header(f"Aliases of {name}")
+if lifecycle.aliases:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"alias": f"@{a}", "version": t.version, "since": t.at, "by": t.by, "note": t.note}
+                for a, t in sorted(lifecycle.aliases.items())
+            ]
+        ),
+        width="stretch",
+        hide_index=True,
+    )
+else:
+    st.caption("No aliases yet. Point `production` at the release everyone should forecast with.")
+usable = [v.version for v in summaries if not v.is_snapshot and not v.deprecated]
+with st.form("move_alias"):
+    st.write("Set or move an alias (every move is kept in the history below)")
+    a_col, v_col, n_col = st.columns([1, 1, 2])
+    alias = a_col.text_input("Alias", "production", max_chars=64, help="1-64 of a-z, 0-9, '-', '_'; not latest")
+    target = v_col.selectbox("Release", usable, index=usable.index(chosen) if chosen in usable else 0,
+                             help="Releases that are not deprecated")  # fmt: skip
+    note = n_col.text_input("Note", "", max_chars=2000, placeholder="Why it moves, e.g. 2009Q3 round")
+    move = st.form_submit_button("Set alias", type="primary", disabled=not usable)
+if move:
+    try:
+        previous = session.registry().set_alias(name, alias.strip(), target, note=note, by=session.user())
+    except VarlibError as exc:
+        show_error(exc)
+    else:
+        session.store_changed()
+        moved = f" (was {previous})" if previous else ""
+        st.success(f"@{plain(alias.strip())} now points at {target}{moved}.")
+        st.rerun()
+if lifecycle.aliases:
+    with st.popover("Delete an alias"):
+        doomed = st.selectbox("Alias to delete", sorted(lifecycle.aliases), format_func=lambda a: f"@{a}")
+        if st.button(f"Delete @{doomed}"):
+            try:
+                session.registry().delete_alias(name, doomed, by=session.user())
+            except VarlibError as exc:
+                show_error(exc)
+            else:
+                session.store_changed()
+                st.rerun()
+
+chosen_version = Version.parse(chosen)
+if chosen_version.is_release:
+    st.subheader(f"Deprecate {chosen}" if not summary.deprecated else f"Lift the deprecation of {chosen}")
+    if summary.deprecated:
+        if st.button(f"Undeprecate {chosen}"):
+            try:
+                session.registry().undeprecate(name, chosen, by=session.user())
+            except VarlibError as exc:
+                show_error(exc)
+            else:
+                session.store_changed()
+                st.rerun()
+    else:
+        with st.form("deprecate"):
+            reason = st.text_input("Reason (shown wherever the release is listed)", max_chars=2000)
+            if st.form_submit_button("Deprecate release"):
+                try:
+                    session.registry().deprecate(name, chosen, reason, by=session.user())
+                except VarlibError as exc:
+                    show_error(exc)
+                else:
+                    session.store_changed()
+                    st.rerun()
+        st.caption("A deprecated release stays loadable by its exact version (releases are immutable), but `latest` "
+                   "skips it and no alias can be moved onto it.")  # fmt: skip
+else:
     st.subheader("Delete")
     confirm = st.checkbox(f"Yes, delete SNAPSHOT {name} {chosen}")
     if st.button("Delete SNAPSHOT", disabled=not confirm):
         try:
-            session.registry().delete_snapshot(name, chosen)
+            session.registry().delete_snapshot(name, chosen, by=session.user())
         except VarlibError as exc:
             show_error(exc)
             st.stop()
         session.store_changed()
         st.success(f"Deleted {name} {chosen}.")
         st.rerun()
+
+st.subheader("History")
+if lifecycle.history:
+    history = pd.DataFrame(
+        [{"when": e.get("at"), "by": e.get("by"), "what": describe_change(e)} for e in reversed(lifecycle.history)]
+    )
+    st.dataframe(history, width="stretch", hide_index=True)
 else:
-    st.caption("Releases are immutable and cannot be deleted here.")
+    st.caption("No alias moves, deprecations or deletions yet.")

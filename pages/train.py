@@ -169,4 +169,19 @@ metrics.columns = ["RMSE", "MAE", "MAPE %", "MAPE zeros skipped", "Theil's U"]
 st.dataframe(metrics.style.format("{:.4g}", na_rep="–"), width="stretch")
 st.caption("Theil's U below 1 beats the no-change forecast from the same origin.")
 st.plotly_chart(plot_forecast(result.test_forecast, result.train_levels, result.test_levels), width="stretch")
+
+st.subheader("Two fits, one specification")
+evaluation, production = st.columns(2)
+evaluation.markdown(
+    f"**Evaluation fit** on the {len(result.train_levels)} training rows, {result.train_levels.index[0].date()} to "
+    f"{result.train_levels.index[-1].date()}: scored on the test rows above. Stable: "
+    f"{'yes' if result.stability.stable else 'NO'} (largest modulus {result.stability.max_modulus:.4f})."
+)
+production_stability = result.production_stability
+production.markdown(
+    f"**Production fit**: VAR({result.model.lag_order}) re-estimated on all {len(result.levels)} rows, to "
+    f"{result.levels.index[-1].date()}; it forecasts ahead from "
+    f"{result.production.forecast_dates(1)[0].date()}. Stable: {'yes' if production_stability.stable else 'NO'} "
+    f"(largest modulus {production_stability.max_modulus:.4f})."
+)
 st.page_link("pages/publish.py", label="Publish this model as a version", icon=":material/cloud_upload:")

@@ -33,7 +33,9 @@ def free_port_pairs(count: int) -> list[int]:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        if port < 55000 and port not in ports and _port_free(port) and _port_free(port + 10000):
+        # weed derives each gRPC port as port + 10000: no chosen port may be another's gRPC twin either.
+        twins = {other + 10000 for other in ports} | {other - 10000 for other in ports}
+        if port < 55000 and port not in ports and port not in twins and _port_free(port) and _port_free(port + 10000):
             ports.append(port)
             if len(ports) == count:
                 return ports

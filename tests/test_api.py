@@ -60,7 +60,7 @@ def test_version_detail_resolves_latest(client, published) -> None:
 
 @pytest.mark.parametrize("steps", [1, 12, 30])
 def test_forecast_has_exactly_steps_rows_with_iso_dates(client, published, steps) -> None:
-    body = client.get(f"/models/var/versions/0.0.1/forecast?steps={steps}&alpha=0.1").json()
+    body = client.get(f"/models/var/versions/0.0.1/forecast?steps={steps}&alpha=0.1&origin=train").json()
     assert body["steps"] == steps and len(body["forecast"]) == steps
     assert body["forecast"][0]["date"] == "2006-10-01"
     cell = body["forecast"][0]["realgdp"]
@@ -191,7 +191,7 @@ def test_store_down_is_503_without_secrets(private_s3_server, gdp_cons_result) -
 def test_openapi_and_docs_are_served(client) -> None:
     schema = client.get("/openapi.json").json()
     assert {"/healthz", "/models", "/models/{name}/versions", "/models/{name}/versions/{version}",
-            "/models/{name}/versions/{version}/forecast"} == set(schema["paths"])  # fmt: skip
+            "/models/{name}/versions/{version}/forecast", "/models/{name}/aliases"} == set(schema["paths"])  # fmt: skip
     docs = client.get("/apidocs")
     assert docs.status_code == 200 and "/apidocs-assets/swagger-ui-bundle.js" in docs.text
     assert client.get("/apidocs-assets/swagger-ui-bundle.js").status_code == 200  # no CDN needed

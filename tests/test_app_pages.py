@@ -103,9 +103,17 @@ def publish(at: AppTest, name: str = "var", version: str | None = None) -> AppTe
         at.text_input[0].set_value(name).run()
     if version is not None:
         at.text_input[1].set_value(version).run()
+    confirm_release(at)
     button(at, "Publish").click().run()
     assert_no_exception(at)
     return at
+
+
+def confirm_release(at: AppTest) -> None:
+    """Tick the 'a release is permanent' confirmation, when the version is a release."""
+    for box in at.checkbox:
+        if box.label.startswith("Release ") and "is permanent" in box.label:
+            box.check().run()
 
 
 def test_train_publish_forecast_download(store_env, downloads) -> None:
@@ -122,14 +130,26 @@ def test_train_publish_forecast_download(store_env, downloads) -> None:
     at.switch_page("pages/forecast.py").run()
     assert_no_exception(at)
     assert at.selectbox[0].value == "var" and at.selectbox[1].value == "0.0.1"  # preselected by Publish
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("plotly_chart")) == 2  # the forecast ahead, and the evaluation against the test data
     csv_files = [(data, name) for data, mime, name in downloads if mime == "text/csv"]
     assert csv_files, "the Forecast page offers no CSV"
     data, file_name = csv_files[-1]
-    assert file_name == "var-0.0.1-forecast.csv"
-    cli_csv = ModelRegistry(open_store(store_env["VARLIB_STORE"], store_env)).load("var", "0.0.1").forecast_csv(12)
-    assert data == cli_csv.encode()  # the same bytes as the CLI's CSV
+    assert file_name == "var-0.0.1-forecast-from-data-95pct.csv"
+    stored = ModelRegistry(open_store(store_env["VARLIB_STORE"], store_env)).load("var", "0.0.1")
+    assert data == stored.forecast_csv(12).encode()  # the same bytes as the CLI's CSV
     assert data.decode().splitlines()[0].startswith("date,realgdp,realgdp_lower,realgdp_upper,realgdp_actual,")
+    assert data.decode().splitlines()[1].startswith("2009-10-01,")  # ahead of the data, which end in 2009Q3
+    table = at.dataframe[0].value
+    assert list(table.index[:2]) == ["2009-10-01", "2010-01-01"]
+    assert table[("realgdp", "forecast")].iloc[0] == stored.forecast(1).point["realgdp"].iloc[0]
+    assert "first forecast 2009-10-01" in page_text(at)
+
+    at.radio[0].set_value("train").run()  # from the end of training, against the test data
+    assert_no_exception(at)
+    data, file_name = [(data, name) for data, mime, name in downloads if mime == "text/csv"][-1]
+    assert file_name == "var-0.0.1-forecast-from-train-95pct.csv"
+    assert data == stored.forecast_csv(12, origin="train").encode()
+    assert data.decode().splitlines()[1].startswith("2006-10-01,")
 
     at.switch_page("pages/registry.py").run()
     assert_no_exception(at)
@@ -152,8 +172,8 @@ def test_forecast_page_options_horizon_and_latest(tmp_path, monkeypatch, downloa
     at.number_input[0].set_value(20).run()
     assert_no_exception(at)
     lines = downloads[-1][0].decode().splitlines()
-    assert len(lines) == 21 and lines[-1].endswith(",")  # header + 20 steps; no actuals after the test data
-    assert downloads[-1][2] == "var-0.0.2-forecast.csv"
+    assert len(lines) == 21 and lines[-1].endswith(",,data,95.0")  # header + 20 steps; no actuals ahead of the data
+    assert downloads[-1][2] == "var-0.0.2-forecast-from-data-95pct.csv"
 
 
 def test_results_survive_switching_pages(tmp_path, monkeypatch) -> None:
@@ -239,7 +259,10 @@ def test_publishing_an_existing_release_is_refused(tmp_path, monkeypatch) -> Non
     monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
     at = train_and_fit(AppTest.from_file(APP, default_timeout=TIMEOUT))
     publish(at)
-    at = publish(at, version="0.0.1")
+    assert button(at, "Publish").disabled  # published: nothing changed since
+    at.text_area[0].set_value("the same release again").run()  # a new input...
+    confirm_release(at)
+    button(at, "Publish").click().run()  # ...but the release exists
     warning = next(shown(w.value) for w in at.warning if "already exists (created" in w.value)
     assert warning.endswith("so publishing it again will be refused. Suggested next version: 0.0.2.")
     assert [shown(e.value) for e in at.error][-1].startswith(
@@ -277,7 +300,7 @@ def test_rerun_of_a_loaded_version_does_not_refetch(tmp_path, monkeypatch) -> No
     at.select_slider[0].set_value(90).run()  # a new interval level is computed from the cached version
     assert_no_exception(at)
     assert not at.main.error
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("plotly_chart")) == 2
 
 
 def test_registry_details_and_snapshot_delete(tmp_path, monkeypatch) -> None:
@@ -296,7 +319,10 @@ def test_registry_details_and_snapshot_delete(tmp_path, monkeypatch) -> None:
     assert_no_exception(at)
     assert list(at.dataframe[0].value["version"]) == ["0.0.1"]
     at.selectbox[1].set_value("0.0.1").run()
-    assert "Releases are immutable and cannot be deleted here." in page_text(at)
+    assert "A deprecated release stays loadable by its exact version (releases are immutable)" in page_text(at)
+    assert not any(b.label == "Delete SNAPSHOT" for b in at.button)  # a release cannot be deleted
+    history = at.dataframe[-1].value
+    assert list(history["what"]) == ["SNAPSHOT 0.0.2-SNAPSHOT deleted"] and history["by"].iloc[0]
 
 
 def test_every_page_renders_on_an_empty_store(tmp_path, monkeypatch) -> None:
@@ -308,3 +334,123 @@ def test_every_page_renders_on_an_empty_store(tmp_path, monkeypatch) -> None:
         assert not at.error
     at.switch_page("pages/forecast.py").run()
     assert "No models in the store yet: train one and publish it." in page_text(at)
+
+
+def published_versions(tmp_path: Path) -> list[str]:
+    return [v.version for v in ModelRegistry(open_store(f"file://{tmp_path / 'store'}")).list_versions("var")]
+
+
+def test_a_second_click_after_a_publish_creates_nothing(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    at = publish(train_and_fit(AppTest.from_file(APP, default_timeout=TIMEOUT)))
+    assert published_versions(tmp_path) == ["0.0.1"]
+    assert at.text_input[1].value == "0.0.1"  # the field shows what was published, not the next suggestion
+    assert button(at, "Publish").disabled
+    assert [shown(s.value) for s in at.success][-1].startswith("Published var 0.0.1 to the ")
+    at.run()  # reruns (any widget elsewhere) publish nothing either
+    assert published_versions(tmp_path) == ["0.0.1"] and button(at, "Publish").disabled
+
+
+def test_the_typed_version_is_the_one_published(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    at = publish(train_and_fit(AppTest.from_file(APP, default_timeout=TIMEOUT)), version="1.1.0")
+    assert published_versions(tmp_path) == ["1.1.0"]
+    # Right after the publish, on the same page, type a version below the new suggestion (1.1.1) and publish it.
+    at.text_input[1].set_value("1.0.0").run()
+    assert at.text_input[1].value == "1.0.0"
+    confirm_release(at)
+    button(at, "Publish").click().run()
+    assert_no_exception(at)
+    assert published_versions(tmp_path) == ["1.1.0", "1.0.0"]
+    assert at.text_input[1].value == "1.0.0"
+
+
+def test_toggling_snapshot_keeps_a_typed_version_and_page_switches_keep_the_fields(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    at = train_and_fit(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    at.switch_page("pages/publish.py").run()
+    at.text_input[0].set_value("gdp").run()
+    at.text_input[1].set_value("2.3.4").run()
+    at.toggle[0].set_value(True).run()
+    assert at.text_input[1].value == "2.3.4-SNAPSHOT"
+    at.toggle[0].set_value(False).run()
+    assert at.text_input[1].value == "2.3.4"
+    at.text_area[0].set_value("Q3 round").run()
+    at.switch_page("pages/registry.py").run()
+    at.switch_page("pages/publish.py").run()
+    assert_no_exception(at)
+    assert (at.text_input[0].value, at.text_input[1].value, at.text_area[0].value) == ("gdp", "2.3.4", "Q3 round")
+
+
+def test_a_release_asks_for_a_confirmation_that_it_is_permanent(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    at = train_and_fit(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    at.switch_page("pages/publish.py").run()
+    assert button(at, "Publish").disabled
+    confirmation = next(box for box in at.checkbox if box.label.startswith("Release var 0.0.1"))
+    assert confirmation.label == (
+        "Release var 0.0.1 is permanent: once published it can never be changed or deleted, only deprecated."
+    )
+    at.toggle[0].set_value(True).run()  # a SNAPSHOT may be replaced: no confirmation
+    assert at.text_input[1].value == "0.0.1-SNAPSHOT" and not at.checkbox
+    button(at, "Publish").click().run()
+    assert published_versions(tmp_path) == ["0.0.1-SNAPSHOT"]
+
+
+def test_registry_page_moves_aliases_and_deprecates_with_a_history(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    monkeypatch.setenv("VARLIB_USER", "ana")
+    at = train_and_fit(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    publish(at, version="1.0.0")
+    publish(at, version="1.1.0")
+    at.switch_page("pages/registry.py").run()
+    assert_no_exception(at)
+    at.selectbox[1].set_value("1.0.0").run()
+    at.text_input[1].set_value("first round")  # the alias form's note: sent with the form's button
+    next(b for b in at.button if b.label == "Set alias").click().run()
+    assert_no_exception(at)
+    assert list(at.dataframe[0].value["aliases"]) == ["", "@production"]
+    assert "Aliases pointing here: @production" in page_text(at)
+
+    at.selectbox[1].set_value("1.1.0").run()
+    at.text_input[2].set_value("revised data were wrong")  # the deprecation reason
+    next(b for b in at.button if b.label == "Deprecate release").click().run()
+    assert_no_exception(at)
+    table = at.dataframe[0].value.set_index("version")
+    assert table.loc["1.1.0", "status"] == "deprecated"
+    assert table.loc["1.1.0", "deprecated because"] == "revised data were wrong"
+    assert "Release 1.1.0 is deprecated: revised data were wrong." in page_text(at)
+    registry = ModelRegistry(open_store(f"file://{tmp_path / 'store'}"))
+    assert str(registry.resolve("var", "latest")) == "1.0.0"
+
+    # The alias form offers only releases that are not deprecated; a move onto one is refused anyway.
+    assert at.selectbox[2].options == ["1.0.0"]
+    history = at.dataframe[-1].value
+    assert list(history["what"]) == ["1.1.0 deprecated (revised data were wrong)",
+                                     "@production (new) -> 1.0.0 (first round)"]  # fmt: skip
+    assert set(history["by"]) == {"ana"}
+    button(at, "Undeprecate 1.1.0").click().run()
+    assert_no_exception(at)
+    assert str(registry.resolve("var", "latest")) == "1.1.0"
+    assert registry.load("var", "1.1.0").metadata["created_by"] == "ana"  # the release itself never changed
+
+
+def test_forecast_page_offers_aliases_and_marks_deprecated_releases(tmp_path, monkeypatch, downloads) -> None:
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    at = train_and_fit(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    publish(at, version="1.0.0")
+    publish(at, version="1.1.0")
+    registry = ModelRegistry(open_store(f"file://{tmp_path / 'store'}"))
+    registry.set_alias("var", "production", "1.0.0")
+    registry.deprecate("var", "1.1.0", reason="bad vintage")
+    st.cache_data.clear()
+    at.switch_page("pages/forecast.py").run()
+    assert_no_exception(at)
+    versions = at.selectbox[1]
+    assert versions.options[:3] == ["latest (= 1.0.0)", "@production (= 1.0.0)", versions.options[2]]
+    assert versions.options[2].startswith("1.1.0 · ") and versions.options[2].endswith(" · DEPRECATED")
+    versions.set_value("@production").run()
+    assert_no_exception(at)
+    assert downloads[-1][2] == "var-1.0.0-forecast-from-data-95pct.csv"
+    at.selectbox[1].set_value("1.1.0").run()
+    assert "var 1.1.0 is deprecated: bad vintage." in page_text(at)

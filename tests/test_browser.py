@@ -123,13 +123,18 @@ def test_train_publish_forecast_download_in_a_browser(app_server, browser, reque
     page.get_by_label("Note").fill(NOTE)
     page.keyboard.press("Tab")
     settle(page)
-    page.get_by_role("button", name="Publish", exact=True).click()
+    publish_button = page.get_by_role("button", name="Publish", exact=True)
+    expect(publish_button).to_be_disabled()  # a release asks first: it is permanent
+    page.get_by_text("Release var 0.0.1 is permanent").click()
+    settle(page)
+    publish_button.click()
     expect(page.get_by_text("Published var 0.0.1 to the")).to_be_visible()
     settle(page)
+    expect(publish_button).to_be_disabled()  # a second click publishes nothing
     shoot(page, f"publish-{backend}")
 
     page.get_by_role("link", name="Forecast with var 0.0.1").click()
-    expect(page.get_by_role("heading", name="Forecast")).to_be_visible()
+    expect(page.get_by_role("heading", name="Forecast", exact=True)).to_be_visible()
     download_button = page.get_by_role("button", name="Download forecast CSV")
     expect(download_button).to_be_visible()
     settle(page)
@@ -142,7 +147,7 @@ def test_train_publish_forecast_download_in_a_browser(app_server, browser, reque
     with page.expect_download() as download_info:
         download_button.click()
     download = download_info.value
-    assert download.suggested_filename == "var-0.0.1-forecast.csv"
+    assert download.suggested_filename == "var-0.0.1-forecast-from-data-95pct.csv"
     downloaded = Path(download.path()).read_bytes()
     expected = ModelRegistry(open_store(env["VARLIB_STORE"], env)).load("var", "0.0.1").forecast_csv(12)
     assert downloaded == expected.encode()

@@ -52,13 +52,15 @@ def test_reference_commands_against_s3(s3_server, tmp_path) -> None:
         f"var/0_0_1/{f}" for f in ("manifest.json", "model.json", "test.csv", "train.csv")
     ]
 
-    forecast = run_cli(["forecast", "var", "0.0.1", "--steps", "12", "--csv", "out.csv"], env, tmp_path)
+    forecast = run_cli(["forecast", "var", "0.0.1", "--steps", "12", "--origin", "train", "--csv", "out.csv"], env,
+                       tmp_path)  # fmt: skip
     assert forecast.returncode == 0, forecast.stderr
     out = pd.read_csv(tmp_path / "out.csv")
     assert list(out.columns) == [
         "date", "realgdp", "realgdp_lower", "realgdp_upper", "realgdp_actual",
-        "realcons", "realcons_lower", "realcons_upper", "realcons_actual",
+        "realcons", "realcons_lower", "realcons_upper", "realcons_actual", "origin", "interval_level",
     ]  # fmt: skip
+    assert set(out["origin"]) == {"train"} and set(out["interval_level"]) == {95}
     assert len(out) == 12 and out["date"].iloc[0] == "2006-10-01" and out["date"].iloc[-1] == "2009-07-01"
     np.testing.assert_allclose(out[["realgdp", "realcons"]].to_numpy(), statsmodels_level_forecast(12), rtol=1e-12)
     actual = load_macrodata().frame[["realgdp", "realcons"]].iloc[-12:].to_numpy()
@@ -75,11 +77,11 @@ def test_forecast_beyond_test_data_leaves_actual_blank_and_latest_works(tmp_path
     store = f"file://{tmp_path / 'store'}"
     assert main(["--store", store, *TRAIN, "--publish", "var", "0.0.1"]) == 0
     capsys.readouterr()
-    assert main(["--store", store, "forecast", "var", "latest", "--steps", "14"]) == 0
+    assert main(["--store", store, "forecast", "var", "latest", "--steps", "14", "--origin", "train"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 15  # header + exactly 14 steps
-    assert lines[-1].startswith("2010-01-01,") and lines[-1].endswith(",")
-    assert ",," in lines[-1]
+    assert lines[-1].startswith("2010-01-01,") and lines[-1].endswith(",,train,95.0")
+    assert lines[-3].endswith(",2009-07-01") is False and lines[-3].count(",,") == 0  # 2009Q3: inside the test data
 
 
 def test_json_output_of_every_command(tmp_path, capsys) -> None:
@@ -96,10 +98,16 @@ def test_json_output_of_every_command(tmp_path, capsys) -> None:
     assert main([*store, "show", "var", "latest", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["metadata"]["model"]["lag_order"] == 3 and "model.json" in shown["manifest"]["objects"]
-    assert main([*store, "forecast", "var", "0.0.1", "--steps", "2", "--alpha", "0.1", "--json"]) == 0
+    assert main([*store, "forecast", "var", "0.0.1", "--steps", "2", "--alpha", "0.1", "--origin", "train",
+                 "--json"]) == 0  # fmt: skip
     forecast = json.loads(capsys.readouterr().out)
     assert [row["date"] for row in forecast["forecast"]] == ["2006-10-01", "2007-01-01"]
     assert set(forecast["forecast"][0]["realgdp"]) == {"point", "lower", "upper", "actual"}
+    assert forecast["origin"] == "train" and forecast["interval_level"] == 90 and not forecast["evaluation_only"]
+    assert main([*store, "forecast", "var", "0.0.1", "--steps", "2", "--json"]) == 0
+    ahead = json.loads(capsys.readouterr().out)
+    assert ahead["origin"] == "data" and [row["date"] for row in ahead["forecast"]] == ["2009-10-01", "2010-01-01"]
+    assert set(ahead["forecast"][0]["realgdp"]) == {"point", "lower", "upper"}
     assert main([*store, "reindex", "var", "--json"]) == 0
     assert [v["version"] for v in json.loads(capsys.readouterr().out)["versions"]] == ["0.0.1"]
 

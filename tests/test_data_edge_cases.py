@@ -34,11 +34,14 @@ def test_hourly_and_minute_data_keep_their_time_of_day_through_publish_and_load(
     loaded = registry.load("intraday", "0.0.1")
     assert loaded.train_levels.index.equals(result.train_levels.index)
     assert loaded.test_levels.index.equals(result.test_levels.index)
-    forecast = loaded.forecast(3)
-    expected = pd.date_range(result.train_levels.index[-1], periods=4, freq=freq)[1:]
-    assert list(forecast.point.index) == list(expected)
-    assert loaded.forecast_csv(2).splitlines()[1].startswith(expected[0].strftime("%Y-%m-%dT%H:%M:%S,"))
+    for origin, last in (("train", result.train_levels.index[-1]), ("data", result.test_levels.index[-1])):
+        forecast = loaded.forecast(3, origin=origin)
+        expected = pd.date_range(last, periods=4, freq=freq)[1:]
+        assert list(forecast.point.index) == list(expected)
+        csv_text = loaded.forecast_csv(2, origin=origin)
+        assert csv_text.splitlines()[1].startswith(expected[0].strftime("%Y-%m-%dT%H:%M:%S,"))
     assert loaded.metadata["model"]["last_date"] == result.train_levels.index[-1].strftime("%Y-%m-%dT%H:%M:%S")
+    assert loaded.metadata["production"]["last_date"] == result.test_levels.index[-1].strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def test_hourly_data_forecast_from_the_cli(tmp_path, capsys) -> None:
@@ -48,7 +51,9 @@ def test_hourly_data_forecast_from_the_cli(tmp_path, capsys) -> None:
     train_args = ["train", "--csv", str(path), "--transform", "diff", "--test-size", "6", "--max-lags", "3"]
     assert main([*store, *train_args, "--publish", "hourly", "0.0.1"]) == 0
     capsys.readouterr()
-    assert main([*store, "forecast", "hourly", "latest", "--steps", "2"]) == 0
+    assert main([*store, "forecast", "hourly", "latest", "--steps", "2"]) == 0  # after the last hour of the data
+    assert capsys.readouterr().out.splitlines()[1].startswith("2024-03-06T09:00:00,")
+    assert main([*store, "forecast", "hourly", "latest", "--steps", "2", "--origin", "train"]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("2024-03-06T03:00:00,")
 
 
@@ -63,9 +68,9 @@ def test_timezone_aware_dates_are_converted_and_said_so(registry) -> None:
     assert dataset.notes == ["times with a time zone were converted to UTC"]
     result = train(dataset, TrainSpec.build(["a", "b"], "diff", **SPEC))
     registry.publish(result, "zoned", "0.0.1")
-    assert registry.load("zoned", "0.0.1").forecast(2).point.index[0] == result.train_levels.index[-1] + pd.Timedelta(
-        hours=1
-    )
+    loaded = registry.load("zoned", "0.0.1")
+    assert loaded.forecast(2).point.index[0] == result.test_levels.index[-1] + pd.Timedelta(hours=1)
+    assert loaded.forecast(2, origin="train").point.index[0] == result.train_levels.index[-1] + pd.Timedelta(hours=1)
 
 
 def test_timezone_aware_dates_through_the_cli(tmp_path, capsys) -> None:

@@ -37,9 +37,9 @@ def test_loaded_version_forecasts_like_statsmodels_in_memory(registry, gdp_cons_
     # ... and in levels: undo logdiff by hand from the last training level.
     last = gdp_cons_result.train_levels.iloc[-1].to_numpy()
     expected_levels = np.exp(np.log(last) + np.cumsum(expected, axis=0))
-    np.testing.assert_allclose(loaded.forecast(20).point.to_numpy(), expected_levels, rtol=1e-12)
+    np.testing.assert_allclose(loaded.forecast(20, origin="train").point.to_numpy(), expected_levels, rtol=1e-12)
     original = gdp_cons_result.model.forecast(20, 0.1)
-    reloaded = loaded.forecast(20, 0.1)
+    reloaded = loaded.forecast(20, 0.1, origin="train")
     for part in ("point", "lower", "upper"):
         np.testing.assert_allclose(getattr(reloaded, part), getattr(original, part), rtol=0, atol=1e-10)
 

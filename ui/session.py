@@ -34,8 +34,10 @@ from varlib import (
     select_lag_order,
     train,
 )
+from varlib.identity import USER_ENV, current_user
 from varlib.limits import LIMIT_SETTINGS
 from varlib.model import VarModel
+from varlib.registry.aliases import Lifecycle
 from varlib.store import STORE_ENV, store_url_from_env
 from varlib.training import prepare
 
@@ -46,10 +48,16 @@ SELECTION = "train_selection"  # LagSelection for SPEC
 RESULT = "train_result"  # TrainResult of the last fit
 FORECAST_MODEL = "forecast_model"  # model preselected on the Forecast page (set by Publish)
 FORECAST_VERSION = "forecast_version"  # version preselected on the Forecast page
+FORECAST_ORIGIN = "forecast_origin"  # where the Forecast page's forecast starts: data or train
 STORE_GENERATION = "store_generation"  # bumped after this session writes to the store: listings refresh
+PUBLISH_NAME = "publish_name"  # the Publish page's fields, kept across page switches
+PUBLISH_NOTE = "publish_note"
+PUBLISH_SNAPSHOT = "publish_snapshot"
+PUBLISH_VERSION = "publish_version"  # the version typed (None: follow the suggestion)
+PUBLISHED = "publish_last"  # what the last publish of this session stored, and from which fields
 
 SETTING_NAMES = (STORE_ENV, "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
-                 "AWS_SESSION_TOKEN", "VARLIB_S3_TIMEOUT", "VARLIB_SIGNING_KEY", *LIMIT_SETTINGS)  # fmt: skip
+                 "AWS_SESSION_TOKEN", "VARLIB_S3_TIMEOUT", "VARLIB_SIGNING_KEY", USER_ENV, *LIMIT_SETTINGS)  # fmt: skip
 
 
 def store_settings() -> dict[str, str]:
@@ -78,6 +86,17 @@ def registry() -> ModelRegistry:
     """The store client for this app, created once per URL and settings."""
     settings = store_settings()
     return _registry(store_url_from_env(settings), tuple(sorted(settings.items())))
+
+
+def user() -> str:
+    """Who this session is, for the `by` of every write: VARLIB_USER, else the logged-in user, else the OS user."""
+    logged_in = None
+    try:
+        if st.user.is_logged_in:
+            logged_in = st.user.get("email") or st.user.get("name")
+    except (AttributeError, KeyError, st.errors.StreamlitAPIException):
+        pass  # the app has no login configured
+    return current_user(store_settings(), logged_in)
 
 
 def generation() -> int:
@@ -232,6 +251,12 @@ def versions(url: str, name: str, store_generation: int) -> list[VersionSummary]
     return registry().list_versions(name)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def lifecycle(url: str, name: str, store_generation: int) -> Lifecycle:
+    """The model's aliases, deprecations and their history."""
+    return registry().lifecycle(name)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def load_version(url: str, name: str, version: str, created: str) -> ModelVersion:
     """A verified version. Keyed by its created time: a republished SNAPSHOT is loaded afresh."""
@@ -239,12 +264,17 @@ def load_version(url: str, name: str, version: str, created: str) -> ModelVersio
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def forecast(url: str, name: str, version: str, created: str, steps: int, alpha: float) -> Forecast:
-    return load_version(url, name, version, created).forecast(steps, alpha)
+def forecast(
+    url: str, name: str, version: str, created: str, steps: int, alpha: float, origin: str | None = None
+) -> Forecast:
+    """Forecasts from `origin`: data (the production fit; the default) or train (the evaluation fit)."""
+    return load_version(url, name, version, created).forecast(steps, alpha, origin)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def forecast_csv(url: str, name: str, version: str, created: str, steps: int, alpha: float) -> str:
+def forecast_csv(
+    url: str, name: str, version: str, created: str, steps: int, alpha: float, origin: str | None = None
+) -> str:
     """The same CSV bytes as `python -m varlib forecast ... --csv`."""
     test_levels = load_version(url, name, version, created).test_levels
-    return forecast(url, name, version, created, steps, alpha).to_csv(test_levels)
+    return forecast(url, name, version, created, steps, alpha, origin).to_csv(test_levels)

@@ -7,7 +7,8 @@ import re
 import streamlit as st
 
 from ui import session
-from varlib import VarlibError
+from varlib import VarlibError, VersionSummary
+from varlib.naming import LATEST
 
 _MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|:~$=&'\"])")
 
@@ -77,3 +78,35 @@ def stored_models_or_stop() -> list[str]:
         st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
         st.stop()
     return models
+
+
+class VersionChoices:
+    """What a version picker offers: `latest` (the highest release not deprecated), each `@alias`, then every
+    version newest first, and the version each option stands for (from one listing, no further reads)."""
+
+    def __init__(self, summaries: list[VersionSummary]) -> None:
+        self.by_version = {v.version: v for v in summaries}
+        usable = [v for v in summaries if not v.is_snapshot and not v.deprecated]
+        self.latest = usable[0] if usable else None  # summaries are newest first
+        aliases = sorted((a, v) for v in summaries for a in v.aliases)
+        self.by_alias = {f"@{a}": v for a, v in aliases}
+        self.options = ([LATEST] if self.latest else []) + list(self.by_alias) + list(self.by_version)
+
+    def summary(self, option: str) -> VersionSummary:
+        if option == LATEST:
+            return self.latest
+        return self.by_alias.get(option) or self.by_version[option]
+
+    def label(self, option: str) -> str:
+        if option == LATEST or option.startswith("@"):
+            return f"{option} (= {self.summary(option).version})"
+        v = self.by_version[option]
+        marks = "".join(
+            [
+                f" · {' '.join('@' + a for a in v.aliases)}" if v.aliases else "",
+                " · DEPRECATED" if v.deprecated else "",
+                "" if v.production else " · evaluation fit only",
+            ]
+        )
+        rmse = ", ".join(f"{k} {r:.4g}" for k, r in v.test_rmse.items())
+        return f"{v.version} · {v.created[:10]} · p={v.lag_order} · test RMSE {rmse}{marks}"

@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import swagger_ui_bundle
 from fastapi import FastAPI, Path, Query, Request
@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from varlib._version import __version__
 from varlib.artifact import VersionSummary
 from varlib.errors import IntegrityError, InvalidInput, NotFound, StoreError, VarlibError, VersionExists
-from varlib.model import MAX_FORECAST_STEPS, MIN_ALPHA
+from varlib.model import MAX_FORECAST_STEPS, MIN_ALPHA, forecast_file_name, interval_level
 from varlib.naming import MODEL_NAME_REGEX, VERSION_OR_LATEST_REGEX
 from varlib.registry import ModelRegistry
 from varlib.serving import DEFAULT_CACHE_SIZE, VersionCache
@@ -108,6 +108,26 @@ class VersionDetail(BaseModel):
     manifest: dict[str, Any] = Field(description="manifest.json: sha256 and size of every object")
 
 
+class AliasTargetBody(BaseModel):
+    version: str
+    at: str
+    by: str
+    note: str = ""
+
+
+class DeprecationBody(BaseModel):
+    reason: str
+    at: str
+    by: str
+
+
+class Aliases(BaseModel):
+    name: str
+    aliases: dict[str, AliasTargetBody] = Field(description="alias -> the release it points at, since when, by whom")
+    deprecated: dict[str, DeprecationBody] = Field(description="deprecated releases: latest skips them")
+    history: list[dict[str, Any]] = Field(description="every alias move, deprecation and SNAPSHOT deletion")
+
+
 class ForecastCell(BaseModel):
     point: float
     lower: float
@@ -120,6 +140,14 @@ class ForecastResponse(BaseModel):
     version: str = Field(description="the concrete version served (latest resolved)")
     steps: int
     alpha: float
+    interval_level: float = Field(description="the intervals' coverage in percent: 95 for alpha 0.05")
+    origin: str = Field(
+        description="data: from the end of the data (production fit); train: from the end of the training rows "
+        "(evaluation fit), with test actuals where they overlap"
+    )
+    evaluation_only: bool = Field(
+        description="the version was stored before production fits: its forecasts start after its training rows"
+    )
     variables: list[str]
     forecast: list[dict[str, Any]] = Field(
         description="one row per step: {'date': ISO date, VARIABLE: {point, lower, upper[, actual]}}"
@@ -137,7 +165,8 @@ ModelName = Annotated[
 ]  # fmt: skip
 VersionText = Annotated[
     str,
-    Path(description="MAJOR.MINOR.PATCH[-SNAPSHOT] or latest", examples=["latest"],
+    Path(description="MAJOR.MINOR.PATCH[-SNAPSHOT], latest (the highest release not deprecated) or @ALIAS",
+         examples=["latest", "@production", "1.0.0"],
          json_schema_extra={"pattern": VERSION_OR_LATEST_REGEX}),
 ]  # fmt: skip
 
@@ -249,11 +278,17 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
             raise NotFound(f"Model {name!r} has no versions in the {registry.store.location}.")
         return [v.to_dict() for v in versions]
 
+    @app.get("/models/{name}/aliases", response_model=Aliases, responses=ERROR_RESPONSES, tags=["models"])
+    async def aliases(name: ModelName) -> dict[str, Any]:
+        """A model's aliases, deprecated releases, and the history of their changes (oldest first)."""
+        lifecycle = await from_store(registry.lifecycle, name)
+        return {"name": name, **lifecycle.to_document()}
+
     @app.get(
         "/models/{name}/versions/{version}", response_model=VersionDetail, responses=ERROR_RESPONSES, tags=["models"]
     )
     async def version_detail(name: ModelName, version: VersionText) -> dict[str, Any]:
-        """One version's metadata and manifest (`latest` allowed)."""
+        """One version's metadata and manifest (`latest` and `@ALIAS` allowed)."""
         loaded = await version_of(name, version)
         return {"name": name, "version": str(loaded.version), "metadata": loaded.metadata, "manifest": loaded.manifest}
 
@@ -269,28 +304,40 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
         version: VersionText,
         steps: Annotated[int, Query(ge=1, le=MAX_FORECAST_STEPS, description="steps after the training data")],
         alpha: Annotated[float, Query(ge=MIN_ALPHA, lt=1, description="1 - interval level: 0.05 gives 95%")] = 0.05,
+        origin: Annotated[
+            Literal["data", "train"] | None,
+            Query(description="data (default): from the end of the data; train: from the end of the training rows"),
+        ] = None,
     ) -> Any:
-        """Forecasts in levels from the end of the version's training data: exactly `steps` rows.
+        """Forecasts in levels with intervals: exactly `steps` rows, from the end of the data by default.
+
+        `origin=train` forecasts from the end of the training rows with the evaluation fit, with the test data's
+        values as `actual` where they overlap. A version stored before production fits (`evaluation_only`)
+        forecasts from the end of its training rows by default, and refuses `origin=data` with 422.
 
         With `Accept: text/csv`, the same CSV as `python -m varlib forecast ... --csv`. A forecast beyond the
         service's limit of steps × variables² (VARLIB_MAX_FORECAST_CELLS) is refused with 422 before it runs.
         """
         loaded = await version_of(name, version)
         loaded.limits.check_forecast(steps, loaded.model.k)  # refused at once, before any work
+        fit = loaded.fit_for(origin)
         if "text/csv" in request.headers.get("accept", ""):
-            text = await computed(lambda: loaded.forecast(steps, alpha).to_csv(loaded.test_levels))
-            filename = f"{name}-{loaded.version}-forecast.csv"
+            text = await computed(lambda: loaded.forecast(steps, alpha, origin).to_csv(loaded.test_levels))
+            filename = forecast_file_name(name, str(loaded.version), fit.origin, alpha)
             return Response(
                 text,
                 media_type="text/csv",
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
-        records = await computed(lambda: loaded.forecast(steps, alpha).to_records(loaded.test_levels))
+        records = await computed(lambda: loaded.forecast(steps, alpha, origin).to_records(loaded.test_levels))
         body = {
             "name": name,
             "version": str(loaded.version),
             "steps": steps,
             "alpha": alpha,
+            "interval_level": interval_level(alpha),
+            "origin": fit.origin,
+            "evaluation_only": loaded.evaluation_only,
             "variables": loaded.model.variables,
             "forecast": records,
         }

@@ -30,16 +30,28 @@ import pandas as pd
 
 from varlib._version import __version__
 from varlib.documents import MAX_NAME, Fields, is_number, is_text, nested_numbers
-from varlib.errors import IntegrityError
+from varlib.errors import IntegrityError, InvalidInput
+from varlib.identity import MAX_USER
 from varlib.limits import DEFAULT_LIMITS, Limits
-from varlib.model import TRENDS, Forecast, VarModel, dated_csv, iso_timestamp
+from varlib.model import (
+    ORIGIN_DATA,
+    ORIGIN_TRAIN,
+    ORIGINS,
+    TRENDS,
+    Forecast,
+    Stability,
+    VarModel,
+    dated_csv,
+    iso_timestamp,
+)
 from varlib.naming import MODEL_NAME_PATTERN, Version
 from varlib.training import CRITERIA, TrainResult, TrainSpec
 from varlib.transforms import TRANSFORMS
 
 MODEL_FORMAT = "varlib.var-model"
 MANIFEST_FORMAT = "varlib.manifest"
-FORMAT_VERSION = 1  # of model.json
+FORMAT_VERSION = 2  # of model.json; 2: the production fit (on all rows) next to the evaluation fit
+READABLE_MODEL_VERSIONS = (1, 2)  # 1: the evaluation fit only
 MANIFEST_FORMAT_VERSION = 2  # 2: each object's key, and the publish sequence
 READABLE_MANIFEST_VERSIONS = (1, 2)
 PUBLISH_ID_PATTERN = re.compile(r"p-[0-9]{8}t[0-9]{6}z-[0-9a-f]{12}")
@@ -81,16 +93,50 @@ def _date_range(frame: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def model_document(result: TrainResult, name: str, version: Version, note: str, created: str) -> dict[str, Any]:
-    """Everything model.json holds: parameters to forecast, plus metadata to judge the version."""
+def _stability_document(stability: Stability) -> dict[str, Any]:
+    return {
+        "stable": stability.stable,
+        "max_modulus": stability.max_modulus,
+        "eigenvalue_moduli": stability.eigenvalue_moduli,
+    }
+
+
+def _production_document(result: TrainResult) -> dict[str, Any]:
+    production = result.production
+    levels = result.levels
+    return {
+        "sample": _date_range(levels),
+        "coefs": production.coefs.tolist(),
+        "trend_coefs": production.trend_coefs.tolist(),
+        "sigma_u": production.sigma_u.tolist(),
+        "n_totobs": production.n_totobs,
+        "nobs": result.production_nobs,
+        "last_observations": production.last_observations.tolist(),
+        "last_levels": production.last_levels.tolist(),
+        "last_date": iso_timestamp(production.last_date),
+        "stability": _stability_document(result.production_stability),
+    }
+
+
+def model_document(
+    result: TrainResult, name: str, version: Version, note: str, created: str, created_by: str = ""
+) -> dict[str, Any]:
+    """Everything model.json holds: parameters to forecast, plus metadata to judge the version.
+
+    `model` is the evaluation fit (training rows; scored on the test rows); `production` is the same
+    specification re-estimated on every row, which forecasts ahead from the end of the data.
+    """
     model = result.model
     spec = result.spec
+    if result.production is None:
+        raise ValueError("a version is published with its production fit")
     return {
         "format": MODEL_FORMAT,
         "format_version": FORMAT_VERSION,
         "name": name,
         "version": str(version),
         "created": created,
+        "created_by": created_by,
         "note": note,
         "variables": model.variables,
         "transforms": dict(zip(model.variables, model.transforms, strict=True)),
@@ -114,6 +160,7 @@ def model_document(result: TrainResult, name: str, version: Version, note: str, 
             "last_levels": model.last_levels.tolist(),
             "last_date": iso_timestamp(model.last_date),
         },
+        "production": _production_document(result),
         "lag_selection": {
             "max_lags": result.selection.max_lags,
             "trend": result.selection.trend,
@@ -126,13 +173,9 @@ def model_document(result: TrainResult, name: str, version: Version, note: str, 
             "alpha": spec.alpha,
             "metrics": {v: asdict(m) for v, m in result.metrics.items()},
         },
-        "stability": {
-            "stable": result.stability.stable,
-            "max_modulus": result.stability.max_modulus,
-            "eigenvalue_moduli": result.stability.eigenvalue_moduli,
-        },
+        "stability": _stability_document(result.stability),
         "packages": _package_versions(),
-    }
+    } | ({"lineage": result.lineage} if result.lineage else {})
 
 
 def frame_to_csv(frame: pd.DataFrame) -> bytes:
@@ -143,10 +186,12 @@ def to_json(document: dict[str, Any]) -> bytes:
     return json.dumps(document, indent=2, allow_nan=False).encode()
 
 
-def version_objects(result: TrainResult, name: str, version: Version, note: str, created: str) -> dict[str, bytes]:
+def version_objects(
+    result: TrainResult, name: str, version: Version, note: str, created: str, created_by: str = ""
+) -> dict[str, bytes]:
     """The data objects of a version (manifest excluded), by file name."""
     return {
-        MODEL_FILE: to_json(model_document(result, name, version, note, created)),
+        MODEL_FILE: to_json(model_document(result, name, version, note, created, created_by)),
         TRAIN_FILE: frame_to_csv(result.train_levels),
         TEST_FILE: frame_to_csv(result.test_levels),
     }
@@ -281,13 +326,21 @@ def verify_object(data: bytes, entry: dict[str, Any], key: str) -> None:
 def check_model_document(document: dict[str, Any], key: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Check every field of model.json that anything reads, bounded by `limits`, before any work is done."""
     top = Fields(document, key)
-    if document.get("format") != MODEL_FORMAT or document.get("format_version") != FORMAT_VERSION:
-        raise IntegrityError(f"{key} is not a varlib model of format version {FORMAT_VERSION}.")
+    format_version = document.get("format_version")
+    if (
+        document.get("format") != MODEL_FORMAT
+        or isinstance(format_version, bool)
+        or format_version not in READABLE_MODEL_VERSIONS
+    ):
+        readable = " or ".join(map(str, READABLE_MODEL_VERSIONS))
+        raise IntegrityError(f"{key} is not a varlib model of format version {readable}.")
     if not MODEL_NAME_PATTERN.fullmatch(top.text("name", 64)):
         top.fail("is not a model name", "name")
     top.text("version", 64)
     top.text("created", 64)
     top.text("note", optional=True)
+    if "created_by" in document:
+        top.text("created_by", MAX_USER)
     params = top.sub("model")
     variables = top.items("variables", limits.max_variables, lambda v: is_text(v, MAX_NAME) and v != "", "names")
     k = len(variables)
@@ -301,15 +354,16 @@ def check_model_document(document: dict[str, Any], key: str, limits: Limits = DE
     if sorted(transforms) != sorted(variables) or not all(t in TRANSFORMS for t in transforms.values()):
         top.fail("must give one of " + ", ".join(TRANSFORMS) + " for each variable", "transforms")
     trend = params.choice("trend", TRENDS)
-    n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
-    for field_name, shape in (("coefs", (p, k, k)), ("trend_coefs", (n_trend, k)), ("sigma_u", (k, k)),
-                         ("last_observations", (p, k)), ("last_levels", (k,))):  # fmt: skip
-        if not nested_numbers(params.get(field_name), shape):
-            params.fail(f"does not have shape {shape} of finite numbers", field_name)
-    params.integer("n_totobs", 0, 10**9)
-    params.integer("nobs", 0, 10**9)
+    _check_parameters(params, p, k, trend)
     params.choice("chosen_by", (*CRITERIA, "fixed"))
-    _timestamp(params, "last_date")
+    if format_version >= 2:
+        production = top.sub("production")
+        _check_parameters(production, p, k, trend)
+        sample = production.sub("sample")
+        _timestamp(sample, "start")
+        _timestamp(sample, "end")
+        sample.integer("rows", 0, 10**9)
+        _check_stability(production.sub("stability"), k, p)
     data = top.sub("data")
     data.text("source", 1000)
     frequency = data.text("frequency", 32)
@@ -346,13 +400,66 @@ def check_model_document(document: dict[str, Any], key: str, limits: Limits = DE
         row.number("mape", optional=True)
         row.number("theil_u", optional=True)
         row.integer("mape_skipped_zeros", 0, 10**9)
-    stability = top.sub("stability")
-    stability.boolean("stable")
-    stability.number("max_modulus")
-    stability.items("eigenvalue_moduli", max(k * p, 1), is_number, "numbers")
+    _check_stability(top.sub("stability"), k, p)
     packages = top.mapping("packages", 50)
     if not all(is_text(n, 100) and is_text(v, 100) for n, v in packages.items()):
         top.fail("is not a table of package versions", "packages")
+    if "lineage" in document:
+        _check_lineage(top.sub("lineage"), variables, limits)
+
+
+def _check_parameters(params: Fields, p: int, k: int, trend: str) -> None:
+    """A fit's parameters (the evaluation fit's `model`, or `production`): shapes for p lags of k variables."""
+    n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
+    for field_name, shape in (("coefs", (p, k, k)), ("trend_coefs", (n_trend, k)), ("sigma_u", (k, k)),
+                         ("last_observations", (p, k)), ("last_levels", (k,))):  # fmt: skip
+        if not nested_numbers(params.get(field_name), shape):
+            params.fail(f"does not have shape {shape} of finite numbers", field_name)
+    params.integer("n_totobs", 0, 10**9)
+    params.integer("nobs", 0, 10**9)
+    _timestamp(params, "last_date")
+
+
+MAX_REVISION_ROWS = 100  # forecast steps compared, per variable (varlib.refresh.MAX_COMPARE_STEPS)
+
+
+def _check_lineage(lineage: Fields, variables: list[str], limits: Limits) -> None:
+    """A refresh's record: its parent, and the data and forecast revisions (bounded by the model's variables)."""
+    parent = lineage.sub("parent")
+    if not MODEL_NAME_PATTERN.fullmatch(parent.text("name", 64)):
+        parent.fail("is not a model name", "name")
+    if Version.from_text(parent.text("version", 64)) is None:
+        parent.fail("is not a version", "version")
+    if not re.fullmatch(r"[0-9a-f]{64}", parent.text("manifest_sha256", 64)):
+        parent.fail("is not a sha256", "manifest_sha256")
+    lineage.integer("new_rows", 0, 10**9)
+    lineage.text("lag_order", 64)
+    for entry in lineage.items("data_revisions", len(variables), lambda e: isinstance(e, dict), "revisions"):
+        row = Fields(entry, lineage.key, "lineage.data_revisions[]")
+        row.choice("variable", tuple(variables))
+        row.integer("rows", 0, 10**9)
+        row.number("largest_change")
+        for name in ("at", "first", "last"):
+            row.text(name, 40)
+    revision = lineage.sub("forecast_revision")
+    revision.choice("parent_origin", ORIGINS)
+    rows = revision.items("rows", MAX_REVISION_ROWS * len(variables), lambda e: isinstance(e, dict), "rows")
+    for entry in rows:
+        row = Fields(entry, lineage.key, "lineage.forecast_revision.rows[]")
+        row.text("date", 40)
+        row.choice("variable", tuple(variables))
+        row.number("parent")
+        row.number("new")
+    for entry in lineage.mapping("parent_metrics", limits.max_variables).values():
+        row = Fields(entry, lineage.key, "lineage.parent_metrics[]")
+        row.number("rmse", optional=True)
+        row.number("theil_u", optional=True)
+
+
+def _check_stability(stability: Fields, k: int, p: int) -> None:
+    stability.boolean("stable")
+    stability.number("max_modulus")
+    stability.items("eigenvalue_moduli", max(k * p, 1), is_number, "numbers")
 
 
 def _timestamp(fields: Fields, field: str) -> pd.Timestamp:
@@ -367,12 +474,23 @@ def _timestamp(fields: Fields, field: str) -> pd.Timestamp:
 
 
 def model_from_document(document: dict[str, Any], key: str, limits: Limits = DEFAULT_LIMITS) -> VarModel:
-    """Rebuild the parameter-only model from model.json, after checking every field (check_model_document)."""
+    """The evaluation fit from model.json, after checking every field (check_model_document)."""
     check_model_document(document, key, limits)
+    return _fit_from(document, document["model"], ORIGIN_TRAIN)
+
+
+def production_from_document(document: dict[str, Any]) -> VarModel | None:
+    """The production fit of a checked model.json; None for a version stored before it existed (format 1)."""
+    if "production" not in document or document["format_version"] < 2:
+        return None
+    return _fit_from(document, document["production"], ORIGIN_DATA)
+
+
+def _fit_from(document: dict[str, Any], params: dict[str, Any], origin: str) -> VarModel:
     variables = list(document["variables"])
-    params = document["model"]
-    p, k = params["lag_order"], len(variables)
-    n_trend = {"n": 0, "c": 1, "ct": 2}[params["trend"]]
+    p, k = document["model"]["lag_order"], len(variables)
+    trend = document["model"]["trend"]
+    n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
 
     def array(field: str, shape: tuple[int, ...]) -> np.ndarray:
         return np.asarray(params[field], dtype=float).reshape(shape)
@@ -380,7 +498,7 @@ def model_from_document(document: dict[str, Any], key: str, limits: Limits = DEF
     return VarModel(
         variables=variables,
         transforms=[document["transforms"][v] for v in variables],
-        trend=params["trend"],
+        trend=trend,
         coefs=array("coefs", (p, k, k)),
         trend_coefs=array("trend_coefs", (n_trend, k)),
         sigma_u=array("sigma_u", (k, k)),
@@ -389,6 +507,7 @@ def model_from_document(document: dict[str, Any], key: str, limits: Limits = DEF
         last_levels=array("last_levels", (k,)),
         last_date=pd.Timestamp(params["last_date"]),
         freq=document["data"]["frequency"],
+        origin=origin,
     )
 
 
@@ -410,6 +529,14 @@ def frame_from_csv(data: bytes, key: str, variables: list[str], freq: str) -> pd
     return frame
 
 
+LIVE_FIELDS = ("deprecated", "aliases")
+
+
+def _parent_of(document: dict[str, Any]) -> str:
+    parent = document.get("lineage", {}).get("parent")
+    return f"{parent['name']} {parent['version']}" if parent else ""
+
+
 @dataclass(frozen=True)
 class VersionSummary:
     """The key metadata of a version: one entry of a model's index, one row of a version listing."""
@@ -428,6 +555,13 @@ class VersionSummary:
     test_end: str
     stable: bool
     note: str = ""
+    production: bool = False  # False: stored before production fits (format 1), "evaluation fit only"
+    created_by: str = ""
+    parent: str = ""  # a refresh's parent, e.g. "gdp 1.0.0"
+    # Live state from aliases.json, filled in by listings (never stored in the index): the deprecation reason,
+    # and the aliases that point at this version.
+    deprecated: str | None = None
+    aliases: tuple[str, ...] = ()
 
     @classmethod
     def from_model_document(cls, document: dict[str, Any]) -> VersionSummary:
@@ -447,11 +581,14 @@ class VersionSummary:
             test_end=data["test"]["end"],
             stable=bool(document["stability"]["stable"]),
             note=document.get("note", ""),
+            production="production" in document,
+            created_by=document.get("created_by", ""),
+            parent=_parent_of(document),
         )
 
     @classmethod
     def from_dict(cls, entry: dict[str, Any]) -> VersionSummary:
-        return cls(**{f: entry[f] for f in cls.__dataclass_fields__ if f in entry})
+        return cls(**{f: entry[f] for f in cls.__dataclass_fields__ if f in entry and f not in LIVE_FIELDS})
 
     @classmethod
     def from_index_entry(
@@ -465,8 +602,13 @@ class VersionSummary:
         for name in ("name", "created", "trend", "train_start", "train_end", "test_start", "test_end"):
             fields.text(name, 64)
         fields.text("note", optional=True)
+        for optional_text in ("created_by", "parent"):
+            if optional_text in entry:
+                fields.text(optional_text, 200)
         fields.integer("lag_order", 0, limits.max_lag_order)
         fields.boolean("stable")
+        if "production" in entry:
+            fields.boolean("production")
         fields.items("variables", limits.max_variables, lambda v: is_text(v, MAX_NAME), "names")
         transforms = fields.mapping("transforms", limits.max_variables)
         rmse = fields.mapping("test_rmse", limits.max_variables)
@@ -477,7 +619,11 @@ class VersionSummary:
         return cls.from_dict(entry)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"aliases": list(self.aliases)}
+
+    def index_entry(self) -> dict[str, Any]:
+        """What the index stores: everything but the live state (aliases, deprecation) kept in aliases.json."""
+        return {k: v for k, v in asdict(self).items() if k not in LIVE_FIELDS}
 
     @property
     def semver(self) -> Version:
@@ -501,13 +647,48 @@ class ModelVersion:
     manifest: dict[str, Any] = field(repr=False)
     manifest_etag: str = ""
     limits: Limits = field(default=DEFAULT_LIMITS, repr=False)
+    production: VarModel | None = None  # the fit on every row; None for versions stored before it (format 1)
+    manifest_sha256: str = ""  # of the stored manifest's bytes: what a refresh records as its parent
 
-    def forecast(self, steps: int, alpha: float = 0.05) -> Forecast:
-        return self.model.forecast(steps, alpha, self.limits)
+    @property
+    def evaluation_only(self) -> bool:
+        """Stored before production fits: forecasts start after the training rows whatever the origin asked."""
+        return self.production is None
 
-    def forecast_csv(self, steps: int, alpha: float = 0.05) -> str:
+    def fit_for(self, origin: str | None = None) -> VarModel:
+        """The fit that forecasts from `origin`: `data` (the production fit; the default) or `train`.
+
+        A version stored before production fits has only its evaluation fit: the default falls back to it,
+        and asking for `data` explicitly is refused, so that nobody takes an old forecast for a new one.
+        """
+        if origin is not None and origin not in ORIGINS:
+            raise InvalidInput(f"Unknown forecast origin {str(origin)[:40]!r}: use data (from the end of the data) "
+                               "or train (from the end of the training rows).")  # fmt: skip
+        if origin == ORIGIN_TRAIN:
+            return self.model
+        if self.production is None:
+            if origin == ORIGIN_DATA:
+                raise InvalidInput(
+                    f"{self.name} {self.version} was stored before versions had a production fit, so it can only "
+                    f"forecast from the end of its training data ({self.model.last_date.date()}): use origin train."
+                )
+            return self.model
+        return self.production
+
+    def forecast(self, steps: int, alpha: float = 0.05, origin: str | None = None) -> Forecast:
+        """Level forecasts from `origin` (see fit_for); the Forecast says which origin it holds."""
+        return self.fit_for(origin).forecast(steps, alpha, self.limits)
+
+    def forecast_csv(self, steps: int, alpha: float = 0.05, origin: str | None = None) -> str:
         """The forecast as CSV, with the test actuals where the steps overlap them."""
-        return self.forecast(steps, alpha).to_csv(self.test_levels)
+        return self.forecast(steps, alpha, origin).to_csv(self.test_levels)
+
+    @property
+    def levels(self) -> pd.DataFrame | None:
+        """All the version's data (training, then test rows); None when loaded without data."""
+        if self.train_levels is None or self.test_levels is None:
+            return None
+        return pd.concat([self.train_levels, self.test_levels])
 
     @property
     def summary(self) -> VersionSummary:

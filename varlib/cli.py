@@ -21,12 +21,15 @@ import pandas as pd
 from varlib.artifact import VersionSummary
 from varlib.data import MACRODATA, MISSING_POLICIES, Dataset, load_dataset, read_csv
 from varlib.errors import InvalidInput, VarlibError
-from varlib.model import TRENDS
+from varlib.model import ORIGIN_DATA, ORIGINS, TRENDS, Forecast
+from varlib.model import iso_timestamp as model_timestamp
 from varlib.registry import ModelRegistry
+from varlib.registry.aliases import describe_event
 from varlib.serving import DEFAULT_CACHE_SIZE
 from varlib.training import CRITERIA, TrainResult, TrainSpec, train
 
 UNEXPECTED_EXIT = 70
+VERSION_HELP = "a version such as 0.0.1, latest (the highest release not deprecated), or @ALIAS (e.g. @production)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,14 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("show", help="metadata of one version")
     show.add_argument("name")
-    show.add_argument("version", help="a version such as 0.0.1, or latest")
+    show.add_argument("version", help=VERSION_HELP)
     show.add_argument("--json", action="store_true")
 
-    forecast = commands.add_parser("forecast", help="forecast in levels from the end of a version's training data")
+    forecast = commands.add_parser("forecast", help="forecast in levels, with intervals, from a stored version")
     forecast.add_argument("name")
-    forecast.add_argument("version", help="a version such as 0.0.1, or latest")
+    forecast.add_argument("version", help=VERSION_HELP)
     forecast.add_argument("--steps", type=int, required=True)
-    forecast.add_argument("--alpha", type=float, default=0.05)
+    forecast.add_argument("--alpha", type=float, default=0.05, help="interval significance (0.05: 95%% intervals)")
+    forecast.add_argument(
+        "--origin",
+        choices=ORIGINS,
+        help="data: from the end of the data, with the fit on all rows (the default); "
+        "train: from the end of the training rows, with the evaluation fit, against the test data",
+    )
     forecast.add_argument("--csv", type=Path, help="write the forecast to this CSV file")
     forecast.add_argument("--json", action="store_true")
 
@@ -93,6 +102,34 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("name")
     delete.add_argument("version")
     delete.add_argument("--json", action="store_true")
+
+    alias = commands.add_parser("alias", help="named pointers to releases (production, candidate, ...)")
+    alias_commands = alias.add_subparsers(dest="alias_command", required=True, parser_class=_Parser)
+    alias_set = alias_commands.add_parser("set", help="point an alias at a release (a move is kept in the history)")
+    alias_set.add_argument("name")
+    alias_set.add_argument("alias", help="1-64 of a-z, 0-9, '-', '_' (latest is reserved)")
+    alias_set.add_argument("version", help="a release such as 1.0.0, latest, or @OTHER_ALIAS")
+    alias_set.add_argument("--note", default="", help="why the alias moves (kept in the history)")
+    alias_set.add_argument("--json", action="store_true")
+    alias_list = alias_commands.add_parser("list", help="a model's aliases, deprecated releases and history")
+    alias_list.add_argument("name")
+    alias_list.add_argument("--json", action="store_true")
+    alias_delete = alias_commands.add_parser("delete", help="remove an alias (kept in the history)")
+    alias_delete.add_argument("name")
+    alias_delete.add_argument("alias")
+    alias_delete.add_argument("--note", default="")
+    alias_delete.add_argument("--json", action="store_true")
+
+    deprecate = commands.add_parser("deprecate", help="mark a release deprecated: latest skips it, aliases avoid it")
+    deprecate.add_argument("name")
+    deprecate.add_argument("version")
+    deprecate.add_argument("--reason", required=True, help="shown wherever the release is listed")
+    deprecate.add_argument("--json", action="store_true")
+    undeprecate = commands.add_parser("undeprecate", help="lift a release's deprecation")
+    undeprecate.add_argument("name")
+    undeprecate.add_argument("version")
+    undeprecate.add_argument("--note", default="")
+    undeprecate.add_argument("--json", action="store_true")
     return parser
 
 
@@ -195,6 +232,16 @@ def train_summary(result: TrainResult) -> dict[str, Any]:
         "test": {"start": str(result.test_levels.index[0].date()), "end": str(result.test_levels.index[-1].date())},
         "metrics": {v: asdict(m) for v, m in result.metrics.items()},
         "stability": asdict(result.stability),
+        "production": {
+            "sample": {
+                "start": model_timestamp(result.levels.index[0]),
+                "end": model_timestamp(result.levels.index[-1]),
+                "rows": len(result.levels),
+            },
+            "nobs": result.production_nobs,
+            "stability": asdict(result.production_stability),
+            "forecast_starts": model_timestamp(result.production.forecast_dates(1)[0]),
+        },
         "notes": result.notes,
     }
 
@@ -216,6 +263,13 @@ def format_train(result: TrainResult) -> str:
     )
     metrics = pd.DataFrame({v: asdict(m) for v, m in result.metrics.items()}).T
     lines.append(metrics.to_string(float_format=lambda x: f"{x:.4g}"))
+    production = result.production_stability
+    lines.append(
+        f"Production fit (same specification, p = {result.model.lag_order}) on all {len(result.levels)} rows, "
+        f"{model_timestamp(result.levels.index[0])} to {model_timestamp(result.levels.index[-1])}: "
+        f"{'stable' if production.stable else 'NOT stable'} (modulus {production.max_modulus:.4f}); "
+        f"forecasts ahead start {model_timestamp(result.production.forecast_dates(1)[0])}."
+    )
     lines.extend(f"Note: {note}." for note in result.notes)
     return "\n".join(lines)
 
@@ -237,14 +291,20 @@ def format_versions(name: str, versions: list[VersionSummary], location: str) ->
     rows = [
         {
             "version": v.version,
+            "status": "DEPRECATED" if v.deprecated else ("SNAPSHOT" if v.is_snapshot else "release"),
+            "aliases": " ".join("@" + a for a in v.aliases) or "-",
             "created": v.created,
+            "by": v.created_by or "-",
             "p": v.lag_order,
             "variables": ",".join(v.variables),
             "test RMSE": ", ".join(f"{k}={r:.4g}" for k, r in v.test_rmse.items()),
+            "fits": "both" if v.production else "evaluation only",
         }
         for v in versions
     ]
-    return pd.DataFrame(rows).to_string(index=False)
+    text = pd.DataFrame(rows).to_string(index=False)
+    deprecated = [f"{v.version} is deprecated: {v.deprecated}" for v in versions if v.deprecated]
+    return text + "".join(f"\n{line}" for line in deprecated)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -267,7 +327,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     version = _registry(args).load(args.name, args.version)
-    forecast = version.forecast(args.steps, args.alpha)
+    forecast = version.forecast(args.steps, args.alpha, args.origin)
     csv_text = forecast.to_csv(version.test_levels)
     if args.csv is not None:
         try:
@@ -278,14 +338,28 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         "name": version.name,
         "version": str(version.version),
         "alpha": args.alpha,
+        "interval_level": forecast.interval_level,
+        "origin": forecast.origin,
+        "evaluation_only": version.evaluation_only,
         "forecast": forecast.to_records(version.test_levels),
     }
     if args.csv is not None:
-        text = f"Wrote {args.steps} rows of {version.name} {version.version} forecasts to {args.csv}."
+        text = (f"Wrote {args.steps} rows of {version.name} {version.version} forecasts "
+                f"{describe_origin(forecast)} to {args.csv}.")  # fmt: skip
     else:
         text = csv_text.rstrip("\n")
+    if version.evaluation_only:
+        print(f"Note: {version.name} {version.version} has the evaluation fit only (stored before production fits): "
+              "its forecasts start after its training rows, not after the latest data.", file=sys.stderr)  # fmt: skip
     _emit(args, payload, text)
     return 0
+
+
+def describe_origin(forecast: Forecast) -> str:
+    """'from the end of the data (first step 2009-10-01), 95% intervals': what a forecast holds, in words."""
+    where = "data" if forecast.origin == ORIGIN_DATA else "training rows"
+    first = model_timestamp(forecast.point.index[0])
+    return f"from the end of the {where} (first step {first}), {forecast.interval_level:g}% intervals"
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
@@ -294,6 +368,51 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     text += "".join(f"\nSkipped {problem}." for problem in report.skipped)
     payload = {"versions": [v.to_dict() for v in report.versions], "skipped": report.skipped}
     _emit(args, payload, text)
+    return 0
+
+
+def cmd_alias(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    if args.alias_command == "set":
+        previous = registry.set_alias(args.name, args.alias, args.version, note=args.note)
+        target = registry.resolve(args.name, "@" + args.alias)
+        moved = f" (was {previous})" if previous else ""
+        payload = {"name": args.name, "alias": args.alias, "version": str(target), "previous": previous or None}
+        _emit(args, payload, f"@{args.alias} of {args.name} now points at {target}{moved}.")
+    elif args.alias_command == "delete":
+        removed = registry.delete_alias(args.name, args.alias, note=args.note)
+        payload = {"name": args.name, "alias": args.alias, "deleted": True, "was": removed}
+        _emit(args, payload, f"Deleted @{args.alias} of {args.name} (it pointed at {removed}).")
+    else:
+        lifecycle = registry.lifecycle(args.name)
+        _emit(args, lifecycle.to_document(), format_lifecycle(args.name, lifecycle))
+    return 0
+
+
+def format_lifecycle(name: str, lifecycle: Any) -> str:
+    lines = [f"Aliases of {name}:" if lifecycle.aliases else f"Model {name!r} has no aliases."]
+    for alias, target in sorted(lifecycle.aliases.items()):
+        lines.append(f"  @{alias} -> {target.version} (since {target.at}, by {target.by})")
+    for version, deprecation in sorted(lifecycle.deprecated.items()):
+        lines.append(f"Deprecated {version}: {deprecation.reason} ({deprecation.at}, by {deprecation.by})")
+    if lifecycle.history:
+        lines.append("History (oldest first):")
+    for event in lifecycle.history:
+        lines.append("  " + describe_event(event))
+    return "\n".join(lines)
+
+
+def cmd_deprecate(args: argparse.Namespace) -> int:
+    release = _registry(args).deprecate(args.name, args.version, args.reason)
+    payload = {"name": args.name, "version": str(release), "deprecated": args.reason.strip()}
+    _emit(args, payload, f"Deprecated {args.name} {release}: latest now skips it and no alias can be moved onto it.")
+    return 0
+
+
+def cmd_undeprecate(args: argparse.Namespace) -> int:
+    release = _registry(args).undeprecate(args.name, args.version, note=args.note)
+    _emit(args, {"name": args.name, "version": str(release), "deprecated": None},
+          f"{args.name} {release} is no longer deprecated.")  # fmt: skip
     return 0
 
 
@@ -337,4 +456,7 @@ _COMMANDS = {
     "reindex": cmd_reindex,
     "delete": cmd_delete,
     "serve": cmd_serve,
+    "alias": cmd_alias,
+    "deprecate": cmd_deprecate,
+    "undeprecate": cmd_undeprecate,
 }

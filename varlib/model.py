@@ -19,6 +19,9 @@ from varlib.limits import DEFAULT_LIMITS, Limits
 from varlib.transforms import is_differenced, to_working_scale, working_to_levels
 
 TRENDS = ("n", "c", "ct")
+ORIGIN_DATA = "data"  # the production fit, forecasting from the last row of the data
+ORIGIN_TRAIN = "train"  # the evaluation fit, forecasting from the last training row, over the test data
+ORIGINS = (ORIGIN_DATA, ORIGIN_TRAIN)
 MAX_FORECAST_STEPS = 1000
 MIN_ALPHA = 1e-6  # a 99.9999% interval; smaller alphas round 1 - alpha/2 to 1.0 and give infinite bounds
 
@@ -38,6 +41,7 @@ class VarModel:
     last_levels: np.ndarray  # (K,) last training levels: the start of differenced paths
     last_date: pd.Timestamp
     freq: str
+    origin: str = ORIGIN_TRAIN  # which fit this is: where its forecasts start
     _dates: dict[int, pd.DatetimeIndex] = field(default_factory=dict, repr=False, compare=False)
     _columns: pd.Index | None = field(default=None, repr=False, compare=False)
 
@@ -126,7 +130,7 @@ class VarModel:
         return mse
 
     def forecast(self, steps: int, alpha: float = 0.05, limits: Limits = DEFAULT_LIMITS) -> Forecast:
-        """Forecast in levels with (1 - alpha) intervals from the end of the training data."""
+        """Forecast in levels with (1 - alpha) intervals from the end of this fit's sample (see `origin`)."""
         validate_forecast_args(steps, alpha)
         limits.check_forecast(steps, self.k)
         transformed = self.transformed_forecast(steps)
@@ -150,7 +154,7 @@ class VarModel:
         if self._columns is None:  # built once: making an Index of strings is most of a small frame's cost
             self._columns = pd.Index(self.variables)
         point, lower, upper = (pd.DataFrame(v, index=dates, columns=self._columns, copy=False) for v in levels)
-        return Forecast(point=point, lower=lower, upper=upper, alpha=alpha)
+        return Forecast(point=point, lower=lower, upper=upper, alpha=alpha, origin=self.origin)
 
     def stability(self) -> Stability:
         return stability_of(self.coefs)
@@ -191,13 +195,20 @@ class Forecast:
     lower: pd.DataFrame
     upper: pd.DataFrame
     alpha: float
+    origin: str = ORIGIN_TRAIN
 
     @property
     def variables(self) -> list[str]:
         return list(self.point.columns)
 
+    @property
+    def interval_level(self) -> float:
+        """The intervals' coverage in percent: 95 for alpha 0.05."""
+        return interval_level(self.alpha)
+
     def to_frame(self, actual: pd.DataFrame | None = None) -> pd.DataFrame:
-        """date, then per variable VAR, VAR_lower, VAR_upper, VAR_actual (blank outside the test data)."""
+        """date, then per variable VAR, VAR_lower, VAR_upper, VAR_actual (blank outside the test data), then
+        `origin` (data or train) and `interval_level` (95 for 95% intervals) on every row."""
         columns: dict[str, pd.Series] = {}
         for name in self.variables:
             columns[name] = self.point[name]
@@ -205,6 +216,9 @@ class Forecast:
             columns[f"{name}_upper"] = self.upper[name]
             if actual is not None:
                 columns[f"{name}_actual"] = actual[name].reindex(self.point.index)
+        # Last, so that the columns before them stay where they were before forecasts had an origin.
+        columns["origin"] = pd.Series(self.origin, index=self.point.index)
+        columns["interval_level"] = pd.Series(self.interval_level, index=self.point.index)
         out = pd.DataFrame(columns, index=self.point.index)
         out.index.name = "date"
         return out
@@ -229,6 +243,16 @@ class Forecast:
                 row[name] = cell
             rows.append(row)
         return rows
+
+
+def interval_level(alpha: float) -> float:
+    """The coverage in percent of (1 - alpha) intervals: 95 for alpha 0.05."""
+    return round((1 - alpha) * 100, 6)
+
+
+def forecast_file_name(name: str, version: str, origin: str, alpha: float) -> str:
+    """e.g. gdp-1.0.0-forecast-from-data-95pct.csv: the file says which origin and interval level it holds."""
+    return f"{name}-{version}-forecast-from-{origin}-{interval_level(alpha):g}pct.csv"
 
 
 _TICKS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}

@@ -11,7 +11,7 @@ MODEL_NAME_PATTERN = re.compile(r"[a-z0-9_-]{1,64}")
 _VERSION_PATTERN = re.compile(r"(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})(-SNAPSHOT)?")
 # Anchored forms, for schemas (OpenAPI) that document what is accepted.
 MODEL_NAME_REGEX = f"^{MODEL_NAME_PATTERN.pattern}$"
-VERSION_OR_LATEST_REGEX = f"^(latest|{_VERSION_PATTERN.pattern})$"
+VERSION_OR_LATEST_REGEX = f"^(latest|@{MODEL_NAME_PATTERN.pattern}|{_VERSION_PATTERN.pattern})$"
 _FOLDER_PATTERN = re.compile(r"(0|[1-9][0-9]{0,8})_(0|[1-9][0-9]{0,8})_(0|[1-9][0-9]{0,8})(-SNAPSHOT)?")
 LATEST = "latest"
 

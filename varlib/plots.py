@@ -124,8 +124,13 @@ def plot_forecast(
     history: pd.DataFrame,
     actual: pd.DataFrame | None = None,
     history_rows: int | None = 60,
+    history_label: str = "training data",
+    origin_label: str = "end of training",
 ) -> go.Figure:
-    """Per variable: training history, test actuals, forecast and its interval band, in levels."""
+    """Per variable: history, test actuals (if given), forecast and its interval band, in levels.
+
+    A dotted line marks where the forecast starts (the last history row), labelled `origin_label`.
+    """
     variables = forecast.variables
     rows, cols = _grid(len(variables))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=variables)
@@ -166,7 +171,7 @@ def plot_forecast(
             go.Scatter(
                 x=shown.index,
                 y=shown[name],
-                name="training data",
+                name=history_label,
                 line={"color": HISTORY_COLOR},
                 showlegend=first,
                 legendgroup="history",
@@ -198,6 +203,12 @@ def plot_forecast(
             ),
             **at,
         )
+    if len(shown):
+        boundary = shown.index[-1]
+        fig.add_vline(x=boundary, line={"dash": "dot", "width": 1, "color": HISTORY_COLOR})
+        fig.add_annotation(x=boundary, y=1, xref="x", yref="y domain", text=origin_label, showarrow=False,
+                           xanchor="right", yanchor="bottom", font={"size": 11, "color": HISTORY_COLOR})  # fmt: skip
+    fig.update_yaxes(title_text="level", tickformat=",~g")
     fig.update_layout(
         height=320 * rows + 40,
         margin={"t": 80, "b": 20, "l": 20, "r": 20},

@@ -75,6 +75,7 @@ class PreparedData:
     train_levels: pd.DataFrame
     test_levels: pd.DataFrame
     train_transformed: pd.DataFrame
+    all_transformed: pd.DataFrame  # every row (training + test), transformed: what the production fit uses
 
 
 def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
@@ -107,9 +108,9 @@ def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
         )
     train = levels.iloc[: -spec.test_size]
     test = levels.iloc[-spec.test_size :]
-    for name in spec.variables:
-        if is_log(spec.transforms[name]) and (train[name] <= 0).any():
-            bad = train.index[np.flatnonzero((train[name] <= 0).to_numpy())[0]]
+    for name in spec.variables:  # all rows: the production fit uses the test rows too
+        if is_log(spec.transforms[name]) and (levels[name] <= 0).any():
+            bad = levels.index[np.flatnonzero((levels[name] <= 0).to_numpy())[0]]
             raise InvalidInput(
                 f"{dataset.source}: variable {name!r} has a non-positive value at {bad.date()}, "
                 f"so the {spec.transforms[name]} transform cannot be used."
@@ -124,7 +125,12 @@ def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
     _check_enough_rows(dataset.source, spec, len(transformed))
     limits = Limits.from_settings()  # what could not be loaded back is refused before any fitting
     limits.check_shape(len(spec.variables), spec.lags if spec.lags is not None else spec.max_lags, dataset.source)
-    return PreparedData(train_levels=train, test_levels=test, train_transformed=transformed)
+    return PreparedData(
+        train_levels=train,
+        test_levels=test,
+        train_transformed=transformed,
+        all_transformed=apply_transforms(levels, spec.transforms),
+    )
 
 
 def _check_enough_rows(source: str, spec: TrainSpec, rows: int) -> None:
@@ -267,6 +273,17 @@ class TrainResult:
     nobs: int  # rows used in estimation (transformed rows minus p)
     notes: list[str] = field(default_factory=list)
     statsmodels_results: object | None = field(default=None, repr=False)  # in memory only, never stored
+    # The production fit: the same specification and p, re-estimated on every row (training + test); it forecasts
+    # ahead from the end of the data. None only for results rebuilt from versions stored before it existed.
+    production: VarModel | None = None
+    production_stability: Stability | None = None
+    production_nobs: int = 0
+    lineage: dict | None = None  # set by a refresh: the parent version and what the refresh changed
+
+    @property
+    def levels(self) -> pd.DataFrame:
+        """Every row the version was given: training, then test."""
+        return pd.concat([self.train_levels, self.test_levels])
 
 
 def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
@@ -275,20 +292,12 @@ def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
     selection = select_lag_order(data.train_transformed, spec.max_lags, spec.trend)
     p = spec.lags if spec.lags is not None else selection.selected[spec.criterion]
     results = VAR(data.train_transformed.to_numpy()).fit(p, trend=spec.trend)
-    model = VarModel(
-        variables=list(spec.variables),
-        transforms=[spec.transforms[v] for v in spec.variables],
-        trend=spec.trend,
-        coefs=np.asarray(results.coefs, dtype=float).reshape(p, len(spec.variables), len(spec.variables)),
-        trend_coefs=np.asarray(results.coefs_exog, dtype=float).T.reshape(-1, len(spec.variables)),
-        sigma_u=np.asarray(results.sigma_u, dtype=float),
-        n_totobs=len(data.train_transformed),
-        last_observations=data.train_transformed.to_numpy()[len(data.train_transformed) - p :],
-        last_levels=data.train_levels.iloc[-1].to_numpy(dtype=float),
-        last_date=data.train_levels.index[-1],
-        freq=dataset.freq,
-    )
-    _check_finite(dataset.source, [model.coefs, model.trend_coefs, model.sigma_u])
+    model = _fitted_model(results, spec, p, data.train_transformed, data.train_levels, dataset.freq, "train")
+    all_levels = pd.concat([data.train_levels, data.test_levels])
+    production_results = VAR(data.all_transformed.to_numpy()).fit(p, trend=spec.trend)
+    production = _fitted_model(production_results, spec, p, data.all_transformed, all_levels, dataset.freq, "data")
+    _check_finite(dataset.source, [model.coefs, model.trend_coefs, model.sigma_u,
+                                   production.coefs, production.trend_coefs, production.sigma_u])  # fmt: skip
     test_forecast = model.forecast(spec.test_size, spec.alpha)
     metrics = score_forecast(test_forecast, data.test_levels, data.train_levels.iloc[-1])
     _check_finite(dataset.source, [[v for m in metrics.values() for v in (m.rmse, m.mae, m.mape, m.theil_u)
@@ -299,6 +308,12 @@ def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
         notes.append(
             f"the fitted VAR is not stable (largest companion eigenvalue modulus {stability.max_modulus:.4f} ≥ 1): "
             "forecasts may explode; consider differencing"
+        )
+    production_stability = production.stability()
+    if stability.stable and not production_stability.stable:
+        notes.append(
+            f"the production fit (on all rows) is not stable (largest companion eigenvalue modulus "
+            f"{production_stability.max_modulus:.4f} ≥ 1): forecasts ahead may explode"
         )
     if p == 0:
         notes.append("lag order 0: the model has no dynamics and forecasts the mean of the transformed data")
@@ -316,4 +331,28 @@ def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
         nobs=int(results.nobs),
         notes=notes,
         statsmodels_results=results,
+        production=production,
+        production_stability=production_stability,
+        production_nobs=int(production_results.nobs),
+    )
+
+
+def _fitted_model(
+    results: object, spec: TrainSpec, p: int, transformed: pd.DataFrame, levels: pd.DataFrame, freq: str, origin: str
+) -> VarModel:
+    """The stored parameters of a statsmodels fit on `transformed` (the transform of `levels`)."""
+    k = len(spec.variables)
+    return VarModel(
+        variables=list(spec.variables),
+        transforms=[spec.transforms[v] for v in spec.variables],
+        trend=spec.trend,
+        coefs=np.asarray(results.coefs, dtype=float).reshape(p, k, k),
+        trend_coefs=np.asarray(results.coefs_exog, dtype=float).T.reshape(-1, k),
+        sigma_u=np.asarray(results.sigma_u, dtype=float),
+        n_totobs=len(transformed),
+        last_observations=transformed.to_numpy()[len(transformed) - p :],
+        last_levels=levels.iloc[-1].to_numpy(dtype=float),
+        last_date=levels.index[-1],
+        freq=freq,
+        origin=origin,
     )

@@ -15,6 +15,7 @@ vanish or change under it re-reads the manifest, so it gets the old or the new v
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import Mapping
@@ -34,9 +35,11 @@ from varlib.errors import (
     VarlibError,
     VersionExists,
 )
+from varlib.identity import USER_ENV, current_user
 from varlib.limits import Limits
 from varlib.naming import LATEST, Version, validate_model_name
 from varlib.registry import locks
+from varlib.registry.aliases import AliasTarget, Deprecation, Lifecycle, LifecycleStore, validate_alias_name
 from varlib.registry.index import IndexState, VersionIndex
 from varlib.store import open_store
 from varlib.store.base import ModelStore, StoredObject
@@ -83,11 +86,19 @@ class ModelRegistry:
     SNAPSHOT or index older than what the index (or this process) has seen is refused as rolled back.
     """
 
-    def __init__(self, store: ModelStore, signing_key: bytes | None = None, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        store: ModelStore,
+        signing_key: bytes | None = None,
+        limits: Limits | None = None,
+        user: str | None = None,
+    ) -> None:
         self.store = store
         self._signing_key = signing_key or None
         self.limits = limits or Limits()
+        self.user = user  # recorded as `by` when a write names no one; None: VARLIB_USER or the OS user then
         self._index = VersionIndex(store, self._signing_key, self.limits)
+        self._lifecycle = LifecycleStore(store, self._signing_key, self.limits)
         self._pool: ThreadPoolExecutor | None = None  # created on the first load
 
     @classmethod
@@ -95,7 +106,12 @@ class ModelRegistry:
         """The registry configured by VARLIB_STORE, the S3 variables, VARLIB_SIGNING_KEY and VARLIB_MAX_*."""
         env = os.environ if settings is None else settings
         key = env.get(SIGNING_KEY_ENV)
-        return cls(open_store(url, env), key.encode() if key else None, Limits.from_settings(env))
+        user = env.get(USER_ENV) or None
+        return cls(open_store(url, env), key.encode() if key else None, Limits.from_settings(env), user)
+
+    def _by(self, by: str | None) -> str:
+        named = by or self.user
+        return current_user({USER_ENV: named}) if named else current_user()
 
     @property
     def signs(self) -> bool:
@@ -113,8 +129,12 @@ class ModelRegistry:
         prefix = version_prefix(validate_model_name(name), version)
         return [prefix + file for file in (*artifact.DATA_OBJECTS, MANIFEST_FILE)]
 
-    def publish(self, result: TrainResult, name: str, version: str | Version, note: str = "") -> PublishReceipt:
-        """Store a trained model as `name` `version`; a release that exists is refused, unchanged."""
+    def publish(
+        self, result: TrainResult, name: str, version: str | Version, note: str = "", by: str | None = None
+    ) -> PublishReceipt:
+        """Store a trained model as `name` `version`; a release that exists is refused, unchanged.
+
+        `by` (default: VARLIB_USER, else the operating-system user) is recorded as the version's `created_by`."""
         version = _as_version(version)
         self.planned_keys(name, version)  # validates the name
         if not isinstance(note, str) or len(note) > MAX_TEXT:
@@ -124,7 +144,7 @@ class ModelRegistry:
         if version.is_release and self.store.etag(manifest_key) is not None:
             raise self._exists(name, version)
         created = artifact.utc_now()
-        objects = artifact.version_objects(result, name, version, note, created)
+        objects = artifact.version_objects(result, name, version, note, created, self._by(by))
         document = self._check_loadable(objects, result, name, version)
 
         lock_key = prefix + locks.LOCK_FILE
@@ -161,7 +181,7 @@ class ModelRegistry:
             locks.release(self.store, lock_key, lock_etag)
 
         self._clean_up_after(prefix, placed, previous, version)
-        entry = VersionSummary.from_model_document(document).to_dict() | {"sequence": sequence}
+        entry = VersionSummary.from_model_document(document).index_entry() | {"sequence": sequence}
         try:
             index_updated = self._index.update(name, lambda entries: entries | {str(version): entry})
         except VarlibError:
@@ -281,7 +301,7 @@ class ModelRegistry:
         """
         validate_model_name(name)
         found, skipped = self._scan_versions(name)
-        entries = {s.version: s.to_dict() | {"sequence": seq} for s, seq in found}
+        entries = {s.version: s.index_entry() | {"sequence": seq} for s, seq in found}
 
         def keep(version: str) -> bool:
             parsed = Version.from_text(version)
@@ -315,24 +335,135 @@ class ModelRegistry:
         return [n for n in self.store.list_children("") if _is_model_name(n)]
 
     def list_versions(self, name: str) -> list[VersionSummary]:
-        """Versions of `name`, newest first, from its index (one request, however many versions)."""
+        """Versions of `name`, newest first, from its index (one request, however many versions), each marked
+        with its aliases and deprecation (one more request)."""
         validate_model_name(name)
+        return _newest_first(_with_lifecycle(self._index_summaries(name), self._lifecycle.read(name)))
+
+    def _index_summaries(self, name: str) -> list[VersionSummary]:
         state = self._index.read(name)
         if state.etag is None:
             # No index yet (e.g. its only update was lost): read the manifests, leave the store unchanged.
-            found, _ = self._scan_versions(name)
-            return _newest_first([summary for summary, _ in found])
-        return _newest_first(state.summaries())
+            return [summary for summary, _ in self._scan_versions(name)[0]]
+        return state.summaries()
 
     def resolve(self, name: str, version: str | Version) -> Version:
-        """A concrete version: `latest` is the highest release in the index."""
+        """A concrete version: `latest` is the highest release not deprecated; `@ALIAS` the release it points at."""
         validate_model_name(name)
+        if isinstance(version, str) and version.startswith("@"):
+            alias = validate_alias_name(version[1:])
+            lifecycle = self._lifecycle.read(name)
+            target = lifecycle.aliases.get(alias)
+            if target is None:
+                known = ", ".join("@" + a for a in sorted(lifecycle.aliases)) or "none"
+                raise NotFound(f"Model {name!r} has no alias {alias!r} in the {self.store.location} "
+                               f"(its aliases: {known}).")  # fmt: skip
+            return Version.parse(target.version)
         if isinstance(version, str) and version == LATEST:
-            releases = [s.semver for s in self.list_versions(name) if not s.is_snapshot]
-            if not releases:
-                raise NotFound(f"Model {name!r} has no release version in the {self.store.location}.")
-            return max(releases)
+            deprecated = self._lifecycle.read(name).deprecated
+            releases = [s.semver for s in self._index_summaries(name) if not s.is_snapshot]
+            usable = [v for v in releases if str(v) not in deprecated]
+            if not usable:
+                every = " (every release is deprecated)" if releases else ""
+                raise NotFound(f"Model {name!r} has no release version in the {self.store.location}{every}.")
+            return max(usable)
         return _as_version(version)
+
+    # ----- aliases and deprecation ------------------------------------------------------------
+
+    def lifecycle(self, name: str) -> Lifecycle:
+        """The model's aliases, deprecated releases and the history of their changes (oldest first)."""
+        validate_model_name(name)
+        return self._lifecycle.read(name)
+
+    def _existing_release(self, name: str, version: str | Version, what: str) -> Version:
+        resolved = self.resolve(name, version)
+        if resolved.is_snapshot:
+            raise InvalidInput(f"{what} a release only; {resolved} of model {name!r} is a SNAPSHOT.")
+        if self.store.etag(version_prefix(name, resolved) + MANIFEST_FILE) is None:
+            raise NotFound(f"Version {resolved} of model {name!r} does not exist in the {self.store.location}.")
+        return resolved
+
+    def set_alias(self, name: str, alias: str, version: str | Version, note: str = "", by: str | None = None) -> str:
+        """Point `alias` at a release (which may be given as `latest` or `@OTHER`); returns the version it pointed at
+        before ('' if new). The move and its history entry are one compare-and-swap."""
+        validate_alias_name(alias)
+        _check_note(note)
+        target = str(self._existing_release(name, version, "An alias may point at"))
+        who, when = self._by(by), artifact.utc_now()
+        previous = ""
+
+        def move(current: Lifecycle) -> dict:
+            nonlocal previous
+            if target in current.deprecated:
+                reason = current.deprecated[target].reason
+                raise InvalidInput(
+                    f"Release {target} of model {name!r} is deprecated ({reason}); an alias cannot be moved onto it."
+                )
+            previous = current.aliases[alias].version if alias in current.aliases else ""
+            current.aliases[alias] = AliasTarget(target, when, who, note)
+            return {"event": "alias-set", "alias": alias, "from": previous or None, "to": target, "at": when,
+                    "by": who, "note": note}  # fmt: skip
+
+        self._lifecycle.update(name, move)
+        return previous
+
+    def delete_alias(self, name: str, alias: str, note: str = "", by: str | None = None) -> str:
+        """Remove `alias`; returns the version it pointed at."""
+        validate_model_name(name)
+        validate_alias_name(alias)
+        _check_note(note)
+        who, when = self._by(by), artifact.utc_now()
+        removed = ""
+
+        def remove(current: Lifecycle) -> dict:
+            nonlocal removed
+            if alias not in current.aliases:
+                raise NotFound(f"Model {name!r} has no alias {alias!r} in the {self.store.location}.")
+            removed = current.aliases.pop(alias).version
+            return {"event": "alias-deleted", "alias": alias, "from": removed, "to": None, "at": when, "by": who,
+                    "note": note}  # fmt: skip
+
+        self._lifecycle.update(name, remove)
+        return removed
+
+    def deprecate(self, name: str, version: str | Version, reason: str, by: str | None = None) -> Version:
+        """Mark a release deprecated: loadable by its exact version, skipped by `latest`, never an alias target."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidInput("Give a reason for deprecating a release: it is shown wherever the release is listed.")
+        _check_note(reason)
+        release = self._existing_release(name, version, "Deprecate")
+        who, when = self._by(by), artifact.utc_now()
+
+        def mark(current: Lifecycle) -> dict:
+            if str(release) in current.deprecated:
+                raise InvalidInput(f"Release {release} of model {name!r} is already deprecated "
+                                   f"({current.deprecated[str(release)].reason}).")  # fmt: skip
+            pointing = current.aliases_of(str(release))
+            if pointing:
+                raise InvalidInput(
+                    f"Release {release} of model {name!r} is the target of alias "
+                    f"{', '.join('@' + a for a in pointing)}; move or delete the alias before deprecating it."
+                )
+            current.deprecated[str(release)] = Deprecation(reason.strip(), when, who)
+            return {"event": "deprecated", "version": str(release), "at": when, "by": who, "note": reason.strip()}
+
+        self._lifecycle.update(name, mark)
+        return release
+
+    def undeprecate(self, name: str, version: str | Version, note: str = "", by: str | None = None) -> Version:
+        validate_model_name(name)
+        _check_note(note)
+        release = _as_version(version)
+        who, when = self._by(by), artifact.utc_now()
+
+        def unmark(current: Lifecycle) -> dict:
+            if current.deprecated.pop(str(release), None) is None:
+                raise InvalidInput(f"Release {release} of model {name!r} is not deprecated.")
+            return {"event": "undeprecated", "version": str(release), "at": when, "by": who, "note": note}
+
+        self._lifecycle.update(name, unmark)
+        return release
 
     def manifest_etag(self, name: str, version: str | Version) -> str | None:
         """The manifest's etag (a cheap freshness check); None when the version does not exist."""
@@ -415,6 +546,8 @@ class ModelRegistry:
             manifest=manifest,
             manifest_etag=stored_manifest.etag,
             limits=self.limits,
+            production=artifact.production_from_document(document),
+            manifest_sha256=artifact.sha256_hex(stored_manifest.data),
         )
 
     def _verified(self, key: str, stored: StoredObject | Exception, entry: dict) -> bytes:
@@ -460,8 +593,10 @@ class ModelRegistry:
 
     # ----- deleting ---------------------------------------------------------------------------
 
-    def delete_snapshot(self, name: str, version: str | Version) -> None:
-        """Delete a SNAPSHOT version (manifest first, so it vanishes at once). Releases cannot be deleted."""
+    def delete_snapshot(self, name: str, version: str | Version, by: str | None = None) -> None:
+        """Delete a SNAPSHOT version (manifest first, so it vanishes at once). Releases cannot be deleted.
+
+        The deletion is recorded, with who and when, in the model's history (aliases.json)."""
         version = _as_version(version)
         validate_model_name(name)
         if version.is_release:
@@ -483,6 +618,34 @@ class ModelRegistry:
         finally:
             locks.release(self.store, lock_key, lock_etag)
         self._index.update(name, lambda entries: {v: e for v, e in entries.items() if v != str(version)})
+        who, when = self._by(by), artifact.utc_now()
+        try:
+            self._lifecycle.update(name, lambda _: {"event": "snapshot-deleted", "version": str(version),
+                                                    "at": when, "by": who})  # fmt: skip
+        except VarlibError:
+            pass  # the SNAPSHOT is deleted; only its history entry is missing
+
+
+def _check_note(note: str) -> None:
+    if not isinstance(note, str) or len(note) > MAX_TEXT:
+        raise InvalidInput(f"The note is longer than the {MAX_TEXT:,} characters allowed.")
+
+
+def _with_lifecycle(summaries: list[VersionSummary], lifecycle: Lifecycle) -> list[VersionSummary]:
+    """The summaries with their live state: deprecation reason and aliases."""
+    if not lifecycle.aliases and not lifecycle.deprecated:
+        return summaries
+    out = []
+    for summary in summaries:
+        deprecation = lifecycle.deprecated.get(summary.version)
+        out.append(
+            dataclasses.replace(
+                summary,
+                deprecated=deprecation.reason if deprecation else None,
+                aliases=tuple(lifecycle.aliases_of(summary.version)),
+            )
+        )
+    return out
 
 
 def _publish_id(created: str) -> str:
