@@ -1,4 +1,4 @@
-"""varlib dashboard: 1. Train  2. Publish  3. Forecast  4. Analyze  5. Compare  6. Registry."""
+"""varlib dashboard: Train and Publish; Forecast, Refresh, Analyze, Compare and Registry of stored versions."""
 
 import streamlit as st
 
@@ -13,6 +13,7 @@ pages = {
     ],
     "Use stored models": [
         st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
+        st.Page("pages/refresh.py", title="Refresh", icon=":material/update:"),
         st.Page("pages/analyze.py", title="Analyze", icon=":material/query_stats:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("pages/registry.py", title="Registry", icon=":material/inventory_2:"),

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import VersionChoices, plain, show_error, stored_models_or_stop
+from ui.widgets import VersionChoices, plain, show_error, show_lineage, stored_models_or_stop
 from varlib import VarlibError
 from varlib.model import ORIGIN_DATA, ORIGIN_TRAIN, forecast_file_name, iso_timestamp, iso_timestamps
 from varlib.plots import plot_forecast
@@ -114,6 +114,12 @@ st.download_button(
     type="primary",
     icon=":material/download:",
 )
+
+if version.metadata.get("lineage"):
+    parent = version.metadata["lineage"]["parent"]
+    with st.expander(f"Refreshed from {plain(parent['name'])} {plain(parent['version'])}: how the forecast moved",
+                     expanded=True):  # fmt: skip
+        show_lineage(version.metadata, version.levels, summary.version)
 
 st.header("Evaluation against the test data")
 test = version.metadata["data"]["test"]

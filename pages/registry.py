@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import plain, show_error, stored_models_or_stop
+from ui.widgets import plain, show_error, show_lineage, stored_models_or_stop
 from varlib import VarlibError, Version
 from varlib.registry.aliases import describe_change
 
@@ -32,6 +32,7 @@ rows = [
         "test RMSE": ", ".join(f"{k} {r:.4g}" for k, r in v.test_rmse.items()),
         "train": f"{v.train_start} – {v.train_end}",
         "test": f"{v.test_start} – {v.test_end}",
+        "parent": v.parent,
         "fits": "evaluation + production" if v.production else "evaluation fit only",
         "stable": v.stable,
         "note": v.note,
@@ -74,6 +75,17 @@ ranges.caption(f"Source: {plain(meta['data']['source'])} · frequency {plain(met
                f"created by {plain(meta.get('created_by') or 'unknown')}")  # fmt: skip
 packages.subheader("Packages")
 packages.dataframe(pd.Series(meta["packages"], name="version"), width="stretch")
+
+if meta.get("lineage"):
+    st.subheader("Lineage")
+    by_version = {v.version: v for v in summaries}
+    chain, current = [chosen], summary
+    while current is not None and current.parent.startswith(f"{name} ") and len(chain) < 50:
+        parent_version = current.parent.split(" ", 1)[1]
+        chain.append(parent_version)
+        current = by_version.get(parent_version)
+    st.write("Refreshed from: " + " ← ".join(chain))
+    show_lineage(meta, version.levels, chosen)
 
 st.subheader("Lag selection")
 lag_table = pd.DataFrame(meta["lag_selection"]["table"]).set_index("p").rename(columns=str.upper)

@@ -37,6 +37,7 @@ from varlib import (
 from varlib.identity import USER_ENV, current_user
 from varlib.limits import LIMIT_SETTINGS
 from varlib.model import VarModel
+from varlib.refresh import RefreshResult, refresh
 from varlib.registry.aliases import Lifecycle
 from varlib.store import STORE_ENV, store_url_from_env
 from varlib.training import prepare
@@ -49,6 +50,8 @@ RESULT = "train_result"  # TrainResult of the last fit
 FORECAST_MODEL = "forecast_model"  # model preselected on the Forecast page (set by Publish)
 FORECAST_VERSION = "forecast_version"  # version preselected on the Forecast page
 FORECAST_ORIGIN = "forecast_origin"  # where the Forecast page's forecast starts: data or train
+REFRESH = "refresh_result"  # the Refresh page's last result
+REFRESH_PUBLISHED = "refresh_published"  # what the Refresh page last published, and from which fields
 STORE_GENERATION = "store_generation"  # bumped after this session writes to the store: listings refresh
 PUBLISH_NAME = "publish_name"  # the Publish page's fields, kept across page switches
 PUBLISH_NOTE = "publish_note"
@@ -249,6 +252,16 @@ def model_names(url: str, store_generation: int) -> list[str]:
 @st.cache_data(ttl=60, show_spinner=False)
 def versions(url: str, name: str, store_generation: int) -> list[VersionSummary]:
     return registry().list_versions(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def refreshed(
+    url: str, name: str, version: str, created: str, data_choice: tuple, reselect: bool, test_size: int,
+    steps: int,
+) -> RefreshResult:  # fmt: skip
+    """A stored version refitted on new data (the Refresh page); keyed by the version's created time and the data."""
+    parent = load_version(url, name, version, created)
+    return refresh(parent, dataset(*data_choice), reselect=reselect, test_size=test_size, compare_steps=steps)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

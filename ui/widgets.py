@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import streamlit as st
 
 from ui import session
 from varlib import VarlibError, VersionSummary
 from varlib.naming import LATEST
+from varlib.plots import plot_forecast_revision
 
 _MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|:~$=&'\"])")
 
@@ -110,3 +112,40 @@ class VersionChoices:
         )
         rmse = ", ".join(f"{k} {r:.4g}" for k, r in v.test_rmse.items())
         return f"{v.version} · {v.created[:10]} · p={v.lag_order} · test RMSE {rmse}{marks}"
+
+
+def show_lineage(metadata: dict, history: pd.DataFrame | None, label: str) -> None:
+    """A refreshed version's parent, the data it revised and how the forecast moved (model.json `lineage`)."""
+    lineage = metadata.get("lineage")
+    if not lineage:
+        return
+    parent = lineage["parent"]
+    st.write(
+        f"{plain(label)} is a refresh of **{plain(parent['name'])} {plain(parent['version'])}** with "
+        f"{lineage['new_rows']} new rows; lag order {plain(lineage['lag_order'])}. Parent manifest sha256 "
+        f"`{parent['manifest_sha256'][:16]}…`."
+    )
+    revisions = lineage["data_revisions"]
+    if revisions:
+        st.dataframe(pd.DataFrame(revisions).rename(columns={"rows": "rows revised", "at": "largest at"}),
+                     hide_index=True, width="stretch")  # fmt: skip
+        st.caption("Data revisions: stored rows of the parent that the new data changed (accepted, as is normal "
+                   "for macro data).")  # fmt: skip
+    else:
+        st.caption("No data revisions: the parent's rows were unchanged.")
+    table = pd.DataFrame(lineage["forecast_revision"]["rows"])
+    if table.empty:
+        return
+    table["revision"] = table["new"] - table["parent"]
+    table["revision %"] = table["revision"] / table["parent"].where(table["parent"] != 0) * 100
+    if history is not None:
+        st.plotly_chart(plot_forecast_revision(table, history, f"{parent['version']} forecast", f"{label} forecast"),
+                        width="stretch")  # fmt: skip
+    wide = table.pivot(index="date", columns="variable", values=["parent", "new", "revision", "revision %"])
+    wide = wide.swaplevel(axis=1).reindex(columns=list(dict.fromkeys(table["variable"])), level=0)
+    formats = {column: "{:+.2f}%" if column[1] == "revision %" else "{:,.6g}" for column in wide.columns}
+    st.dataframe(wide.style.format(formats, na_rep="–"), width="stretch")
+    origin = "from the end of its data" if lineage["forecast_revision"]["parent_origin"] == "data" else (
+        "from the end of its training rows (it has the evaluation fit only)")  # fmt: skip
+    st.caption(f"Forecast revision: the production forecast against {plain(parent['version'])}'s forecast "
+               f"{origin}, for the same dates.")  # fmt: skip

@@ -23,6 +23,7 @@ from varlib.data import MACRODATA, MISSING_POLICIES, Dataset, load_dataset, read
 from varlib.errors import InvalidInput, VarlibError
 from varlib.model import ORIGIN_DATA, ORIGINS, TRENDS, Forecast
 from varlib.model import iso_timestamp as model_timestamp
+from varlib.refresh import DEFAULT_COMPARE_STEPS, RefreshResult, refresh
 from varlib.registry import ModelRegistry
 from varlib.registry.aliases import describe_event
 from varlib.serving import DEFAULT_CACHE_SIZE
@@ -88,6 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forecast.add_argument("--csv", type=Path, help="write the forecast to this CSV file")
     forecast.add_argument("--json", action="store_true")
+
+    renew = commands.add_parser("refresh", help="refit a stored version's specification on new data, and compare")
+    renew.add_argument("name")
+    renew.add_argument("version", help=VERSION_HELP)
+    renew_source = renew.add_mutually_exclusive_group(required=True)
+    renew_source.add_argument("--csv", type=Path, help="the new data: a CSV with a date column and the variables")
+    renew_source.add_argument("--dataset", choices=[MACRODATA], help="a built-in dataset")
+    renew.add_argument("--date-column", help="the CSV's date column (default: detected)")
+    renew.add_argument("--missing", choices=MISSING_POLICIES, default="error", help="what to do with missing values")
+    renew.add_argument("--reselect", action="store_true", help="choose the lag order again, by the stored criterion")
+    renew.add_argument("--test-size", type=int, help="rows held out for testing (default: the stored test size)")
+    renew.add_argument("--steps", type=int, default=DEFAULT_COMPARE_STEPS,
+                       help="forecast steps compared with the parent's forecast")  # fmt: skip
+    renew.add_argument("--publish", metavar="VERSION", help="publish the refresh as this version of NAME")
+    renew.add_argument("--note", default="", help="a note stored with the published version")
+    renew.add_argument("--json", action="store_true")
 
     reindex = commands.add_parser("reindex", help="rebuild a model's version index from its manifests")
     reindex.add_argument("name")
@@ -362,6 +379,70 @@ def describe_origin(forecast: Forecast) -> str:
     return f"from the end of the {where} (first step {first}), {forecast.interval_level:g}% intervals"
 
 
+def cmd_refresh(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    if args.publish:
+        registry.planned_keys(args.name, args.publish)  # refuse a bad version before the fit
+    parent = registry.load(args.name, args.version)
+    dataset = _load_data(args, parent.model.variables if args.csv is not None else None)
+    refreshed = refresh(parent, dataset, reselect=args.reselect, test_size=args.test_size, compare_steps=args.steps)
+    payload = refresh_summary(refreshed)
+    text = format_refresh(refreshed)
+    if args.publish:
+        receipt = registry.publish(refreshed.result, args.name, args.publish, note=args.note)
+        payload["published"] = {"name": receipt.name, "version": str(receipt.version), "keys": receipt.keys,
+                                "store": receipt.location, "index_updated": receipt.index_updated}  # fmt: skip
+        text += f"\n\nPublished {receipt.name} {receipt.version} (parent {parent.name} {parent.version}) to the "
+        text += f"{receipt.location}."
+        if not receipt.index_updated:
+            text += f"\nWarning: the version index was not updated; run `python -m varlib reindex {receipt.name}`."
+    _emit(args, payload, text)
+    return 0
+
+
+def refresh_summary(refreshed: RefreshResult) -> dict[str, Any]:
+    result = refreshed.result
+    return {
+        "parent": result.lineage["parent"],
+        "new_rows": refreshed.new_rows,
+        "data": {"start": model_timestamp(result.levels.index[0]), "end": model_timestamp(result.levels.index[-1])},
+        "lag_order": result.model.lag_order,
+        "lag_order_kept": refreshed.lag_order_kept,
+        "data_revisions": [asdict(r) for r in refreshed.revisions],
+        "forecast_revision": refreshed.forecast_revision.replace({float("nan"): None}).to_dict(orient="records"),
+        "metrics": {
+            "parent": refreshed.parent.metadata["test"]["metrics"],
+            "new": {v: asdict(m) for v, m in result.metrics.items()},
+        },
+        "notes": refreshed.notes + result.notes,
+    }
+
+
+def format_refresh(refreshed: RefreshResult) -> str:
+    result, parent = refreshed.result, refreshed.parent
+    kept = "kept" if refreshed.lag_order_kept else f"reselected by {result.chosen_by.upper()}"
+    lines = [
+        f"Refreshed {parent.name} {parent.version}: {refreshed.new_rows} new rows, data now "
+        f"{model_timestamp(result.levels.index[0])} to {model_timestamp(result.levels.index[-1])}; "
+        f"lag order p = {result.model.lag_order} ({kept}), test size {len(result.test_levels)}.",
+    ]
+    if refreshed.revisions:
+        lines.append("Data revisions (stored rows the new data change):")
+        for r in refreshed.revisions:
+            lines.append(f"  {r.variable}: {r.rows} rows from {r.first} to {r.last}, largest change "
+                         f"{r.largest_change:+.6g} at {r.at}")  # fmt: skip
+    else:
+        lines.append("No data revisions: the stored rows are unchanged.")
+    table = refreshed.forecast_revision.pivot(index="date", columns="variable", values=["parent", "new", "revision"])
+    table = table.swaplevel(axis=1).reindex(columns=result.model.variables, level=0)
+    lines.append(f"Forecast revision (new production forecast against {parent.version}'s, same dates):")
+    lines.append(table.to_string(float_format=lambda x: f"{x:.6g}"))
+    lines.append("Test metrics:")
+    lines.append(refreshed.metrics.to_string(float_format=lambda x: f"{x:.4g}"))
+    lines.extend(f"Note: {note}." for note in refreshed.notes + result.notes)
+    return "\n".join(lines)
+
+
 def cmd_reindex(args: argparse.Namespace) -> int:
     report = _registry(args).rebuild_index(args.name)
     text = f"Rebuilt the index of {args.name!r}: {len(report.versions)} versions."
@@ -457,6 +538,7 @@ _COMMANDS = {
     "delete": cmd_delete,
     "serve": cmd_serve,
     "alias": cmd_alias,
+    "refresh": cmd_refresh,
     "deprecate": cmd_deprecate,
     "undeprecate": cmd_undeprecate,
 }

@@ -463,3 +463,35 @@ def plot_versions(forecasts: dict[str, Forecast], actual: pd.DataFrame) -> go.Fi
         legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "x": 0},
     )
     return fig
+
+
+@_text_safe
+def plot_forecast_revision(revision: pd.DataFrame, history: pd.DataFrame, parent_label: str,
+                           new_label: str, history_rows: int = 40) -> go.Figure:  # fmt: skip
+    """Per variable: recent data, the parent version's forecast and the refreshed one, over the same dates.
+
+    `revision` has columns date (ISO), variable, parent, new (varlib.refresh)."""
+    variables = list(dict.fromkeys(revision["variable"]))
+    rows, cols = _grid(len(variables))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=variables)
+    shown = history.iloc[-history_rows:]
+    for i, name in enumerate(variables):
+        at = {"row": i // cols + 1, "col": i % cols + 1}
+        part = revision[revision["variable"] == name]
+        dates = pd.to_datetime(part["date"])
+        fig.add_trace(go.Scatter(x=shown.index, y=shown[name], name="data", line={"color": HISTORY_COLOR},
+                                 showlegend=i == 0, legendgroup="data"), **at)  # fmt: skip
+        fig.add_trace(go.Scatter(x=dates, y=part["parent"], name=parent_label, mode="lines+markers",
+                                 line={"color": ACTUAL_COLOR, "dash": "dash"}, showlegend=i == 0,
+                                 legendgroup="parent"), **at)  # fmt: skip
+        fig.add_trace(go.Scatter(x=dates, y=part["new"], name=new_label, mode="lines+markers",
+                                 line={"color": FORECAST_COLOR}, showlegend=i == 0,
+                                 legendgroup="new"), **at)  # fmt: skip
+    fig.update_yaxes(title_text="level", tickformat=",~g")
+    fig.update_layout(
+        height=320 * rows + 40,
+        margin={"t": 80, "b": 20, "l": 20, "r": 20},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0},
+        hovermode="x unified",
+    )
+    return fig

@@ -1,5 +1,7 @@
 """A model's aliases and deprecations: `<name>/aliases.json`, changed only by compare-and-swap.
 
+- latest: the highest release not deprecated, kept up to date by every publish and deprecation, so that `latest`
+  resolves with one small read however many versions there are (reindex recomputes it if an update was lost);
 - aliases: `production` -> a release, so that `@production` resolves with one small read;
 - deprecated: release -> reason; `latest` skips a deprecated release and no alias may be moved onto it;
 - history: every change (alias set, moved or deleted; deprecated; undeprecated; SNAPSHOT deleted) with when and by
@@ -71,15 +73,19 @@ class Lifecycle:
     history: list[dict[str, Any]]  # oldest first; each {event, at, by, ...}
     etag: str | None = None  # None: no aliases.json yet
     sequence: int = 0
+    latest: str | None = None  # the highest release not deprecated (None: there is none)
+    tracks_latest: bool = False  # False: written before `latest` was kept here; resolve it from the index
 
     def aliases_of(self, version: str) -> list[str]:
         return sorted(alias for alias, target in self.aliases.items() if target.version == version)
 
     def to_document(self) -> dict[str, Any]:
-        return {
+        # `latest` is written only once it was computed from every release: a document without it is never
+        # taken to mean "no release".
+        return ({"latest": self.latest} if self.tracks_latest else {}) | {
             "aliases": {a: vars(t) for a, t in sorted(self.aliases.items())},
             "deprecated": {v: vars(d) for v, d in sorted(self.deprecated.items())},
-            "history": self.history,
+            "history": list(self.history),
         }
 
 
@@ -126,6 +132,12 @@ class LifecycleStore:
                 fields.fail("is not a version", "reason")
             deprecated[version] = Deprecation(fields.text("reason", MAX_TEXT), fields.text("at", 64),
                                               fields.text("by", MAX_USER))  # fmt: skip
+        tracks_latest = "latest" in document
+        latest = document.get("latest")
+        if latest is not None:
+            parsed = Version.from_text(top.text("latest", 64))
+            if parsed is None or parsed.is_snapshot:
+                top.fail("is not a release version", "latest")
         history = top.items("history", 10**6, lambda e: isinstance(e, dict), "entries")
         for entry in history:
             fields = Fields(entry, key, "history[]")
@@ -143,15 +155,20 @@ class LifecycleStore:
                         f"{seen}): it was rolled back, so it is not used."
                     )
                 self._highest_seen[name] = sequence
-        return Lifecycle(aliases, deprecated, list(history), etag, sequence)
+        return Lifecycle(aliases, deprecated, list(history), etag, sequence, latest, tracks_latest)
 
-    def update(self, name: str, change: Callable[[Lifecycle], dict[str, Any]]) -> Lifecycle:
-        """Apply `change(current) -> the history entry to append` (after changing `current` in place) by
-        compare-and-swap, re-reading and re-applying while other writers win. `change` may refuse by raising."""
+    def update(self, name: str, change: Callable[[Lifecycle], dict[str, Any] | None]) -> Lifecycle:
+        """Apply `change(current) -> the history entry to append, or None` (after changing `current` in place) by
+        compare-and-swap, re-reading and re-applying while other writers win. `change` may refuse by raising.
+        A change that changes nothing writes nothing."""
         for attempt in range(UPDATE_ATTEMPTS):
             current = self.read(name)
+            before = current.to_document()
             entry = change(current)
-            current.history.append(entry)
+            if entry is not None:
+                current.history.append(entry)
+            elif current.to_document() == before:
+                return current
             try:
                 self._write(name, current)
                 return current

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -184,8 +184,13 @@ class ModelRegistry:
         entry = VersionSummary.from_model_document(document).index_entry() | {"sequence": sequence}
         try:
             index_updated = self._index.update(name, lambda entries: entries | {str(version): entry})
+            if version.is_release:
+                self._lifecycle.update(
+                    name, lambda current: _bump_latest(current, version, lambda: self._releases(name))
+                )
         except VarlibError:
-            # The version is published (its manifest exists); only the index, which reindex rebuilds, is behind.
+            # The version is published (its manifest exists); only the index or `latest`, which reindex rebuilds,
+            # is behind.
             index_updated = False
         return PublishReceipt(name, version, [*written, manifest_key], self.store.location, index_updated)
 
@@ -308,7 +313,16 @@ class ModelRegistry:
             return parsed is not None and self.store.etag(version_prefix(name, parsed) + MANIFEST_FILE) is not None
 
         merged = self._index.merge(name, entries, keep)
-        return ReindexReport(_newest_first([VersionSummary.from_dict(e) for e in merged.values()]), skipped)
+        summaries = [VersionSummary.from_dict(e) for e in merged.values()]
+        releases = [s.semver for s in summaries if not s.is_snapshot]
+
+        def recompute_latest(current: Lifecycle) -> None:
+            highest = _highest_usable(releases, current.deprecated)
+            current.latest = str(highest) if highest else None
+            current.tracks_latest = True
+
+        self._lifecycle.update(name, recompute_latest)  # repairs a `latest` whose update was lost
+        return ReindexReport(_newest_first(summaries), skipped)
 
     def _scan_versions(self, name: str) -> tuple[list[tuple[VersionSummary, int]], list[str]]:
         found: list[tuple[VersionSummary, int]] = []
@@ -360,14 +374,19 @@ class ModelRegistry:
                                f"(its aliases: {known}).")  # fmt: skip
             return Version.parse(target.version)
         if isinstance(version, str) and version == LATEST:
-            deprecated = self._lifecycle.read(name).deprecated
-            releases = [s.semver for s in self._index_summaries(name) if not s.is_snapshot]
-            usable = [v for v in releases if str(v) not in deprecated]
-            if not usable:
+            lifecycle = self._lifecycle.read(name)
+            if lifecycle.tracks_latest and lifecycle.latest is not None:
+                return Version.parse(lifecycle.latest)  # one small read, however many versions
+            releases = self._releases(name)
+            usable = _highest_usable(releases, lifecycle.deprecated)
+            if usable is None:
                 every = " (every release is deprecated)" if releases else ""
                 raise NotFound(f"Model {name!r} has no release version in the {self.store.location}{every}.")
-            return max(usable)
+            return usable
         return _as_version(version)
+
+    def _releases(self, name: str) -> list[Version]:
+        return [s.semver for s in self._index_summaries(name) if not s.is_snapshot]
 
     # ----- aliases and deprecation ------------------------------------------------------------
 
@@ -434,6 +453,7 @@ class ModelRegistry:
         _check_note(reason)
         release = self._existing_release(name, version, "Deprecate")
         who, when = self._by(by), artifact.utc_now()
+        releases = self._releases(name)
 
         def mark(current: Lifecycle) -> dict:
             if str(release) in current.deprecated:
@@ -446,6 +466,10 @@ class ModelRegistry:
                     f"{', '.join('@' + a for a in pointing)}; move or delete the alias before deprecating it."
                 )
             current.deprecated[str(release)] = Deprecation(reason.strip(), when, who)
+            if current.latest == str(release) or not current.tracks_latest:
+                highest = _highest_usable([*releases, *_known(current.latest)], current.deprecated)
+                current.latest = str(highest) if highest else None
+                current.tracks_latest = True
             return {"event": "deprecated", "version": str(release), "at": when, "by": who, "note": reason.strip()}
 
         self._lifecycle.update(name, mark)
@@ -460,6 +484,7 @@ class ModelRegistry:
         def unmark(current: Lifecycle) -> dict:
             if current.deprecated.pop(str(release), None) is None:
                 raise InvalidInput(f"Release {release} of model {name!r} is not deprecated.")
+            _bump_latest(current, release, lambda: self._releases(name))
             return {"event": "undeprecated", "version": str(release), "at": when, "by": who, "note": note}
 
         self._lifecycle.update(name, unmark)
@@ -624,6 +649,28 @@ class ModelRegistry:
                                                     "at": when, "by": who})  # fmt: skip
         except VarlibError:
             pass  # the SNAPSHOT is deleted; only its history entry is missing
+
+
+def _known(version: str | None) -> list[Version]:
+    return [Version.parse(version)] if version else []
+
+
+def _highest_usable(releases: list[Version], deprecated: Mapping[str, object]) -> Version | None:
+    usable = [v for v in releases if v.is_release and str(v) not in deprecated]
+    return max(usable) if usable else None
+
+
+def _bump_latest(current: Lifecycle, release: Version, releases: Callable[[], list[Version]]) -> None:
+    """`latest` after `release` is published or undeprecated: the higher of the two, unless it is deprecated.
+
+    A document that did not track `latest` yet (written by an older varlib) gets it from every release listed."""
+    if not current.tracks_latest:
+        highest = _highest_usable([*releases(), release], current.deprecated)
+        current.latest = str(highest) if highest else None
+        current.tracks_latest = True
+    elif str(release) not in current.deprecated and (current.latest is None or Version.parse(current.latest) < release):
+        current.latest = str(release)
+    return None
 
 
 def _check_note(note: str) -> None:
