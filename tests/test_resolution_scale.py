@@ -27,7 +27,9 @@ def test_latest_and_alias_resolution_cost_one_request_however_many_versions(s3_s
             store.requests = 0
             resolved = fresh.resolve("var", text)
             counts[target][text] = store.requests
-            assert str(resolved) == ("1.0.1" if text == "@production" else f"1.{(target - 1) // 100}.{(target - 1) % 100}")
+            assert str(resolved) == (
+                "1.0.1" if text == "@production" else f"1.{(target - 1) // 100}.{(target - 1) % 100}"
+            )
     assert counts == {3: {"latest": 1, "@production": 1}, 150: {"latest": 1, "@production": 1}}
     size = len(store.read(aliases_key("var")).data)
     assert size < 4096, size  # small: it does not grow with the versions
