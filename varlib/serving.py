@@ -1,8 +1,9 @@
 """Serving stored versions fast and fresh: a bounded LRU of verified versions.
 
-A release is immutable, so once loaded and verified it is served from memory. `latest` is resolved
-from the model's index at each request (one small GET), so a new release is served at once; a
-SNAPSHOT is re-checked by its manifest's ETag (one HEAD) and reloaded only when it changed.
+A release is immutable, so once loaded and verified it is served from memory. `latest` and `@ALIAS` are
+resolved at each request (one small GET of the model's aliases.json), so a new release or a moved alias
+is served at once; a SNAPSHOT is re-checked by its manifest's ETag (one HEAD) and reloaded only when it
+changed.
 """
 
 from __future__ import annotations

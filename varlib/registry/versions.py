@@ -183,7 +183,7 @@ class ModelRegistry:
         self._clean_up_after(prefix, placed, previous, version)
         entry = VersionSummary.from_model_document(document).index_entry() | {"sequence": sequence}
         try:
-            index_updated = self._index.update(name, lambda entries: entries | {str(version): entry})
+            index_updated = self._index.add(name, str(version), entry)
             if version.is_release:
                 self._lifecycle.update(
                     name, lambda current: _bump_latest(current, version, lambda: self._releases(name))
@@ -253,7 +253,7 @@ class ModelRegistry:
     def _next_sequence(self, name: str, previous: _Manifest | None) -> int:
         """Above the index's sequence and the replaced manifest's: every publish of a model counts up."""
         try:
-            index_sequence = self._index.read(name).sequence
+            index_sequence = self._index.sequence(name)
         except VarlibError:
             index_sequence = 0
         previous_sequence = artifact.manifest_sequence(previous.document) if previous and previous.document else 0
@@ -642,7 +642,7 @@ class ModelRegistry:
             self._delete_quietly([prefix + file for file in artifact.DATA_OBJECTS])
         finally:
             locks.release(self.store, lock_key, lock_etag)
-        self._index.update(name, lambda entries: {v: e for v, e in entries.items() if v != str(version)})
+        self._index.remove(name, str(version))
         who, when = self._by(by), artifact.utc_now()
         try:
             self._lifecycle.update(name, lambda _: {"event": "snapshot-deleted", "version": str(version),
