@@ -70,7 +70,7 @@ def test_a_missing_or_changed_segment_is_an_integrity_error_that_reindex_repairs
     segment_key = "var/" + head["segments"][0]["key"]
     data = registry.store.read(segment_key).data
     registry.store.delete(segment_key)
-    registry.store.write(segment_key, data.replace(b"\"lag_order\": 3", b"\"lag_order\": 4", 1))
+    registry.store.write(segment_key, data.replace(b'"lag_order": 3', b'"lag_order": 4', 1))
     with pytest.raises(IntegrityError, match=r"fails its checksum \(sha256 in var/index.json does not match\); "
                                              r"rebuild the index with `python -m varlib reindex var`"):  # fmt: skip
         ModelRegistry(registry.store).list_versions("var")
