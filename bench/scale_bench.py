@@ -96,7 +96,7 @@ def main() -> None:
             started = time.perf_counter()
             at.switch_page("pages/forecast.py").run()
             renders.append(time.perf_counter() - started)
-            assert not at.exception and len(at.selectbox[1].options) == args.versions + 1
+            assert not at.exception and len(at.selectbox[1].options) == args.versions + 2  # latest, @production
 
         print(f"versions: {args.versions}")
         print(f"publish: {publish_seconds:.1f} s in all; median per publish: first {window} {first:.1f} ms, "

@@ -123,6 +123,17 @@ def test_train_publish_forecast_download_in_a_browser(app_server, browser, reque
     page.get_by_label("Note").fill(NOTE)
     page.keyboard.press("Tab")
     settle(page)
+    version_field = page.get_by_role("textbox", name="Version")
+    version_field.fill("0.0.1")  # typed, then the SNAPSHOT toggle back and forth: the typed version survives
+    page.keyboard.press("Tab")
+    settle(page)
+    snapshot = page.get_by_text("SNAPSHOT (may be replaced or deleted later)")
+    snapshot.click()
+    settle(page)
+    expect(version_field).to_have_value("0.0.1-SNAPSHOT")
+    snapshot.click()
+    settle(page)
+    expect(version_field).to_have_value("0.0.1")
     publish_button = page.get_by_role("button", name="Publish", exact=True)
     expect(publish_button).to_be_disabled()  # a release asks first: it is permanent
     page.get_by_text("Release var 0.0.1 is permanent").click()

@@ -352,7 +352,14 @@ class ModelRegistry:
         """Versions of `name`, newest first, from its index (one request, however many versions), each marked
         with its aliases and deprecation (one more request)."""
         validate_model_name(name)
-        return _newest_first(_with_lifecycle(self._index_summaries(name), self._lifecycle.read(name)))
+        lifecycle = self._reader().submit(self._lifecycle.read, name)  # both reads at once: one round trip
+        summaries = self._index_summaries(name)
+        return _newest_first(_with_lifecycle(summaries, lifecycle.result()))
+
+    def _reader(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="varlib-read")
+        return self._pool
 
     def _index_summaries(self, name: str) -> list[VersionSummary]:
         state = self._index.read(name)
@@ -596,9 +603,7 @@ class ModelRegistry:
 
     def _read_concurrently(self, requests: list[tuple[str, int]]) -> dict[str, StoredObject | Exception]:
         """Read several objects at once (each bounded); each key maps to its object or the error reading it raised."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="varlib-read")
-        futures = {key: self._pool.submit(self.store.read, key, limit) for key, limit in requests[1:]}
+        futures = {key: self._reader().submit(self.store.read, key, limit) for key, limit in requests[1:]}
         results: dict[str, StoredObject | Exception] = {}
         first, limit = requests[0]
         try:  # the first object is read on this thread: one hand-off fewer
