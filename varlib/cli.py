@@ -327,9 +327,24 @@ def format_versions(name: str, versions: list[VersionSummary], location: str) ->
 def cmd_show(args: argparse.Namespace) -> int:
     version = _registry(args).load(args.name, args.version)
     meta = version.metadata
+    if version.production is None:
+        fits = "evaluation fit only (stored before production fits): forecasts start after the training rows"
+    else:
+        sample = meta["production"]["sample"]
+        fits = f"evaluation fit, and production fit on all {sample['rows']} rows to {sample['end']}"
+    lineage = meta.get("lineage")
     text = "\n".join(
         [
-            f"{version.name} {version.version} (created {meta['created']})",
+            f"{version.name} {version.version} (created {meta['created']} by {meta.get('created_by') or 'unknown'})",
+            f"fits: {fits}",
+            *(
+                [
+                    f"refresh of {lineage['parent']['name']} {lineage['parent']['version']} with "
+                    f"{lineage['new_rows']} new rows"
+                ]
+                if lineage
+                else []
+            ),
             f"variables: {', '.join(f'{v} ({t})' for v, t in meta['transforms'].items())}",
             f"lag order {meta['model']['lag_order']} by {meta['model']['chosen_by']}, trend {meta['model']['trend']}",
             f"train {meta['data']['train']['start']} to {meta['data']['train']['end']}, "
