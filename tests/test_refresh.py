@@ -185,3 +185,33 @@ def test_done_when_a_refresh_is_published_and_shown_in_the_registry_and_forecast
     assert "1.0.1 is a refresh of **gdp 1.0.0** with 4 new rows; lag order kept." in page_text(at)
     ahead = at.dataframe[0].value
     assert list(ahead.index[:1]) == ["2009-10-01"]
+
+
+def test_the_refresh_page_takes_a_csv_of_new_rows_and_shows_errors_as_messages(tmp_path, monkeypatch) -> None:
+    store = f"file://{tmp_path / 'store'}"
+    monkeypatch.setenv("VARLIB_STORE", store)
+    ModelRegistry(open_store(store)).publish(
+        train(to_2008q3(), TrainSpec.build(["realgdp", "realcons"], "logdiff", **SPEC)), "gdp", "1.0.0"
+    )
+    frame = load_macrodata().frame.loc["2008-04-01":, ["realgdp", "realcons"]].copy()
+    frame.loc["2008-04-01", "realcons"] += 7.25  # a revised quarter, and four new ones
+    frame.index = frame.index.to_period("Q").astype(str)
+    frame.index.name = "quarter"
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/refresh.py").run()
+    at.radio[0].set_value("Upload a CSV").run()
+    at.file_uploader[0].set_value(("new-quarters.csv", frame.to_csv().encode(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Refresh").click().run()
+    assert_no_exception(at)
+    assert [m.value for m in at.metric][:2] == ["4", "2009-07-01"]
+    revisions = at.dataframe[0].value
+    assert list(revisions["variable"]) == ["realcons"] and list(revisions["rows revised"]) == [1]
+    assert revisions["largest_change"].iloc[0] == pytest.approx(7.25)
+
+    wrong = frame.drop(columns="realcons")
+    at.file_uploader[0].set_value(("no-cons.csv", wrong.to_csv().encode(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Refresh").click().run()
+    assert_no_exception(at)
+    assert [e.value for e in at.error][-1].replace("\\", "") == (
+        "CSV no-cons.csv: no variable 'realcons', which gdp 1.0.0 uses (available: realgdp)."
+    )
