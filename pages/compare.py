@@ -15,7 +15,16 @@ url = session.store_url()
 name = st.selectbox("Model", models)
 summaries = session.versions(url, name, session.generation())
 by_version = {v.version: v for v in summaries}
-chosen = st.multiselect("Versions (two or more)", list(by_version), default=list(by_version)[:2])
+chosen = st.multiselect(
+    "Versions (two or more)",
+    list(by_version),
+    default=list(by_version)[:2],
+    format_func=lambda v: (
+        v
+        + ("" if by_version[v].production else " · evaluation fit only")
+        + (" · DEPRECATED" if by_version[v].deprecated else "")
+    ),
+)
 if len(chosen) < 2:
     st.info("Pick at least two versions to compare.")
     st.stop()
