@@ -200,3 +200,24 @@ def test_a_crafted_aliases_document_is_refused_field_by_field(registry, gdp_cons
     assert str(info.value) == (
         "gdp/aliases.json: field aliases['production'].version is not an alias of a release version."
     )
+
+
+def test_lifecycle_mistakes_are_one_sentence_each(releases) -> None:
+    releases.deprecate("gdp", "1.0.0", reason="old vintage")
+    cases = [
+        (lambda: releases.deprecate("gdp", "1.0.0", reason="again"), InvalidInput,
+         "Release 1.0.0 of model 'gdp' is already deprecated (old vintage)."),
+        (lambda: releases.undeprecate("gdp", "1.1.0"), InvalidInput, "Release 1.1.0 of model 'gdp' is not deprecated."),
+        (lambda: releases.delete_alias("gdp", "candidate"), NotFound,
+         "Model 'gdp' has no alias 'candidate' in the "),
+        (lambda: releases.set_alias("gdp", "production", "1.0.0"), InvalidInput,
+         "Release 1.0.0 of model 'gdp' is deprecated (old vintage); an alias cannot be moved onto it."),
+        (lambda: releases.set_alias("gdp", "production", "1.1.0", note="x" * 10_001), InvalidInput,
+         "The note is longer than the 10,000 characters allowed."),
+    ]  # fmt: skip
+    for action, error, message in cases:
+        with pytest.raises(error) as info:
+            action()
+        assert str(info.value).startswith(message)
+        assert str(info.value).count(". ") == 0  # one sentence
+    assert [e["event"] for e in releases.lifecycle("gdp").history] == ["deprecated"]
