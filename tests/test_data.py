@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from varlib import InvalidInput, load_macrodata, read_csv
+from varlib import InvalidInput, ModelRegistry, TrainSpec, load_macrodata, open_store, read_csv, train
 from varlib.data import load_dataset
 
 GOOD = "date,gdp,cons\n2000-01-01,1.0,2.0\n2000-04-01,1.5,2.5\n2000-07-01,1.7,2.4\n2000-10-01,1.9,2.9\n"
@@ -170,3 +170,19 @@ def test_dates_outside_the_supported_range_are_named() -> None:
         "CSV data.csv: date '9999-12-01' in column 'date', line 3, is outside the supported range 1700-01-01 to "
         "2199-12-31.",
     )
+
+
+def test_stored_metadata_names_the_file_never_a_local_path(tmp_path) -> None:
+    """Issue 11: version metadata revealed publishers' local file paths (the CSV's path as `source`)."""
+    folder = tmp_path / "home" / "ana" / "private"
+    folder.mkdir(parents=True)
+    frame = load_macrodata().frame[["realgdp", "realcons"]]
+    frame.to_csv(folder / "macro.csv", index_label="date")
+    dataset = read_csv(folder / "macro.csv")
+    assert dataset.source == f"CSV {folder / 'macro.csv'}"  # messages still say which file was read
+    registry = ModelRegistry(open_store(f"file://{tmp_path / 'store'}"))
+    registry.publish(train(dataset, TrainSpec.build(["realgdp", "realcons"], "logdiff", lags=2)), "gdp", "1.0.0")
+    stored = registry.load("gdp", "1.0.0").metadata["data"]["source"]
+    assert stored == "CSV macro.csv"
+    assert read_csv(b"date,a\n2000-01-01,1\n2000-02-01,2\n2000-03-01,3\n",
+                    name="C:\\Users\\ana\\x.csv").source_to_store == "CSV x.csv"  # fmt: skip

@@ -30,12 +30,18 @@ class Dataset:
 
     frame: pd.DataFrame
     freq: str
-    source: str
+    source: str  # for messages: what the user gave (a CSV's path as typed)
     notes: list[str] = field(default_factory=list)
+    stored_source: str | None = None  # for stored metadata, when it differs: a file's name, never a local path
 
     @property
     def variables(self) -> list[str]:
         return list(self.frame.columns)
+
+    @property
+    def source_to_store(self) -> str:
+        """What a published version records as its data source: never a publisher's local path."""
+        return self.stored_source or self.source
 
 
 def load_macrodata() -> Dataset:
@@ -103,7 +109,14 @@ def read_csv(
     if len(values) == 0:
         raise InvalidInput(f"{label}: no rows left after dropping rows with missing values.")
     values.index.freq = freq if _is_regular(values.index, freq) else None
-    return Dataset(frame=values, freq=freq, source=label, notes=notes)
+    given = name or (str(source) if isinstance(source, (str, Path)) else getattr(source, "name", None))
+    stored = f"CSV {_file_name(str(given))}" if given else None
+    return Dataset(frame=values, freq=freq, source=label, notes=notes, stored_source=stored)
+
+
+def _file_name(given: str) -> str:
+    """The last component of a path, whichever the separator (a browser may send C:\\Users\\ana\\x.csv)."""
+    return given.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
 def _read_bytes(source: str | Path | bytes | BinaryIO, name: str | None) -> tuple[str, bytes]:

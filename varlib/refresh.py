@@ -155,8 +155,9 @@ def refresh(
         changes |= {"lags": stored_p}
     refreshed_spec = dataclasses.replace(spec, **changes)
     refreshed_spec.validate()
-    result = train(Dataset(combined, dataset.freq, f"{dataset.source} (refreshing {label})", list(dataset.notes)),
-                   refreshed_spec)  # fmt: skip
+    data = Dataset(combined, dataset.freq, f"{dataset.source} (refreshing {label})", list(dataset.notes),
+                   f"{dataset.source_to_store} (refreshing {label})")  # fmt: skip
+    result = train(data, refreshed_spec)
     result = dataclasses.replace(result, chosen_by=spec.criterion if not reselect and spec.criterion else
                                  result.chosen_by, statsmodels_results=None)  # fmt: skip
     parent_origin = ORIGIN_TRAIN if parent.evaluation_only else ORIGIN_DATA

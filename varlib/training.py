@@ -319,7 +319,7 @@ def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
         notes.append("lag order 0: the model has no dynamics and forecasts the mean of the transformed data")
     return TrainResult(
         spec=spec,
-        dataset_source=dataset.source,
+        dataset_source=dataset.source_to_store,
         model=model,
         selection=selection,
         chosen_by=spec.criterion if spec.lags is None else "fixed",
