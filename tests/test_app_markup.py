@@ -20,6 +20,7 @@ from varlib.analysis import Backtest
 from varlib.model import spreadsheet_safe
 
 PIXEL = "![pixel](http://tracker.example/p.png)"
+FILE_NAME = "![pixel](tracker.example?p=png)"  # a file name holds no '/': stored sources keep only the last part
 PHISH = "[reset your password](http://phish.example/login)"
 LINKED = '<a href="http://phish.example">gdp</a>'
 FORMULA = "=cmd|' /C calc'!A0"
@@ -32,7 +33,7 @@ def hostile_result():
     b = 50 + 0.3 * a + rng.normal(size=80)
     header = f'date,"{LINKED.replace(chr(34), chr(34) * 2)}","{FORMULA}"'
     rows = "".join(f"{d.date()},{float(x)!r},{float(y)!r}\n" for d, x, y in zip(index, a, b, strict=True))
-    dataset = read_csv((header + "\n" + rows).encode(), name=f"{PIXEL}.csv")
+    dataset = read_csv((header + "\n" + rows).encode(), name=f"{FILE_NAME}.csv")
     return train(dataset, TrainSpec.build(list(dataset.frame.columns), "diff", test_size=8, max_lags=4))
 
 
