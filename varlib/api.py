@@ -15,21 +15,32 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, Literal, TypeVar
 
 import swagger_ui_bundle
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from varlib._version import __version__
 from varlib.artifact import VersionSummary
-from varlib.errors import IntegrityError, InvalidInput, NotFound, StoreError, VarlibError, VersionExists
+from varlib.errors import (
+    Forbidden,
+    IntegrityError,
+    InvalidInput,
+    NotFound,
+    StoreError,
+    Unauthorized,
+    VarlibError,
+    VersionExists,
+)
 from varlib.model import MAX_FORECAST_STEPS, MIN_ALPHA, forecast_file_name, interval_level
 from varlib.naming import MODEL_NAME_REGEX, VERSION_OR_LATEST_REGEX
 from varlib.registry import ModelRegistry
 from varlib.serving import DEFAULT_CACHE_SIZE, VersionCache
+from varlib.tokens import TokenTable
 
 log = logging.getLogger("varlib.api")
 T = TypeVar("T")
@@ -69,6 +80,8 @@ class _Pool:
 
 # The one place where varlib errors become HTTP statuses.
 ERROR_STATUS: dict[type[VarlibError], tuple[int, str]] = {
+    Unauthorized: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
     InvalidInput: (422, "invalid_input"),
     NotFound: (404, "not_found"),
     VersionExists: (409, "version_exists"),
@@ -175,9 +188,25 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": code, "message": message})
 
 
-def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) -> FastAPI:
-    """The service over one store; releases are cached in a bounded LRU of `cache_size` versions."""
+def create_app(
+    registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE, tokens: TokenTable | None = None
+) -> FastAPI:
+    """The service over one store; releases are cached in a bounded LRU of `cache_size` versions.
+
+    With `tokens`, every endpoint but /healthz (and the API docs, which hold no data) needs a bearer token with the
+    `read` scope: 401 without a valid one, 403 without the scope."""
     cache = VersionCache(registry, cache_size)
+    bearer = HTTPBearer(auto_error=False, description="A token from VARLIB_API_TOKENS (`python -m varlib token`)")
+
+    async def require_read(credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> None:  # noqa: B008
+        if tokens is not None:
+            tokens.check(credentials.credentials if credentials else None, "read")
+
+    reads = [Depends(require_read)] if tokens is not None else []
+    auth_responses: dict[int | str, dict[str, Any]] = (
+        {401: {"model": ErrorBody, "description": "no valid bearer token"},
+         403: {"model": ErrorBody, "description": "the token lacks the read scope"}} if tokens is not None else {}
+    )  # fmt: skip
     store_timeout = float(getattr(registry.store, "timeout", 10.0))
     store_wait = 3 * store_timeout + 1  # a load makes up to three rounds of calls, each within the store's deadline
     store_pool = _Pool(
@@ -227,7 +256,10 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
         status, code = next(
             (value for kind, value in ERROR_STATUS.items() if isinstance(exc, kind)), (500, "internal_error")
         )
-        return _error(status, code, str(exc))
+        response = _error(status, code, str(exc))
+        if status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -265,12 +297,14 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
         store = StoreHealth(location=registry.store.location, ok=True)
         return Health(status="ok", version=__version__, store=store, cache=cache_health)
 
-    @app.get("/models", response_model=list[str], responses=ERROR_RESPONSES, tags=["models"])
+    @app.get("/models", response_model=list[str], responses=ERROR_RESPONSES | auth_responses, tags=["models"],
+             dependencies=reads)  # fmt: skip
     async def list_models() -> list[str]:
         """Names of the stored models."""
         return await from_store(registry.list_models)
 
-    @app.get("/models/{name}/versions", response_model=list[VersionSummary], responses=ERROR_RESPONSES, tags=["models"])
+    @app.get("/models/{name}/versions", response_model=list[VersionSummary], responses=ERROR_RESPONSES | auth_responses,
+             tags=["models"], dependencies=reads)  # fmt: skip
     async def list_versions(name: ModelName) -> list[dict[str, Any]]:
         """A model's versions with key metadata, newest first."""
         versions = await from_store(registry.list_versions, name)
@@ -278,15 +312,15 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
             raise NotFound(f"Model {name!r} has no versions in the {registry.store.location}.")
         return [v.to_dict() for v in versions]
 
-    @app.get("/models/{name}/aliases", response_model=Aliases, responses=ERROR_RESPONSES, tags=["models"])
+    @app.get("/models/{name}/aliases", response_model=Aliases, responses=ERROR_RESPONSES | auth_responses,
+             tags=["models"], dependencies=reads)  # fmt: skip
     async def aliases(name: ModelName) -> dict[str, Any]:
         """A model's aliases, deprecated releases, and the history of their changes (oldest first)."""
         lifecycle = await from_store(registry.lifecycle, name)
         return {"name": name, **lifecycle.to_document()}
 
-    @app.get(
-        "/models/{name}/versions/{version}", response_model=VersionDetail, responses=ERROR_RESPONSES, tags=["models"]
-    )
+    @app.get("/models/{name}/versions/{version}", response_model=VersionDetail,
+             responses=ERROR_RESPONSES | auth_responses, tags=["models"], dependencies=reads)  # fmt: skip
     async def version_detail(name: ModelName, version: VersionText) -> dict[str, Any]:
         """One version's metadata and manifest (`latest` and `@ALIAS` allowed)."""
         loaded = await version_of(name, version)
@@ -295,9 +329,11 @@ def create_app(registry: ModelRegistry, cache_size: int = DEFAULT_CACHE_SIZE) ->
     @app.get(
         "/models/{name}/versions/{version}/forecast",
         response_model=ForecastResponse,
-        responses={**ERROR_RESPONSES, 200: {"content": {"text/csv": {}}, "description": "JSON, or CSV on request"}},
+        responses={**ERROR_RESPONSES, **auth_responses,
+                   200: {"content": {"text/csv": {}}, "description": "JSON, or CSV on request"}},
         tags=["forecast"],
-    )
+        dependencies=reads,
+    )  # fmt: skip
     async def forecast(
         request: Request,
         name: ModelName,

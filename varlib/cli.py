@@ -7,6 +7,7 @@ Errors end the command with one line on stderr and the error's exit code; never 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import socket
@@ -27,6 +28,7 @@ from varlib.refresh import DEFAULT_COMPARE_STEPS, RefreshResult, refresh
 from varlib.registry import ModelRegistry
 from varlib.registry.aliases import describe_event
 from varlib.serving import DEFAULT_CACHE_SIZE
+from varlib.tokens import SCOPES, TOKENS_ENV, TokenTable, new_token, token_entry, validate_token_name
 from varlib.training import CRITERIA, TrainResult, TrainSpec, train
 
 UNEXPECTED_EXIT = 70
@@ -114,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--cache-size", type=int, default=DEFAULT_CACHE_SIZE, help="release versions kept in memory")
+
+    token = commands.add_parser("token", help="bearer tokens for the REST service (VARLIB_API_TOKENS)")
+    token_commands = token.add_subparsers(dest="token_command", required=True, parser_class=_Parser)
+    token_create = token_commands.add_parser("create", help="make a token; prints it once, and its entry")
+    token_create.add_argument("name", help="who uses it, e.g. forecasting-team (1-64 of A-Z, a-z, 0-9, _.@-)")
+    token_create.add_argument("--scope", action="append", choices=SCOPES, help="read (the default) and/or write")
+    token_create.add_argument("--json", action="store_true")
 
     delete = commands.add_parser("delete", help="delete a SNAPSHOT version (releases are immutable)")
     delete.add_argument("name")
@@ -536,11 +545,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.cache_size < 1:
         raise InvalidInput(f"The cache size must be at least 1, got {args.cache_size}.")
+    tokens = TokenTable.from_settings()
     _check_can_listen(args.host, args.port)
     registry = _registry(args)
+    access = f"{len(tokens.entries)} tokens" if tokens else "no tokens: open to anyone who can reach it"
     print(f"Serving forecasts from the {registry.store.location} on http://{args.host}:{args.port} "
-          f"(docs at /apidocs).", file=sys.stderr)  # fmt: skip
-    uvicorn.run(create_app(registry, args.cache_size), host=args.host, port=args.port, log_level="warning")
+          f"(docs at /apidocs; {access}).", file=sys.stderr)  # fmt: skip
+    if tokens is None and not _is_loopback(args.host):
+        warning = (f"Warning: {args.host} is reachable from other machines and {TOKENS_ENV} is not set, so anyone "
+                   "who can reach it can read every model; see `python -m varlib token create --help`.")  # fmt: skip
+        print(warning, file=sys.stderr)
+    uvicorn.run(create_app(registry, args.cache_size, tokens), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    scopes = sorted(set(args.scope or ["read"]), key=SCOPES.index)
+    token = new_token()
+    entry = token_entry(validate_token_name(args.name), scopes, token)
+    text = (f"Token for {args.name} ({' and '.join(scopes)}); shown once, keep it secret:\n  {token}\n"
+            f"Add this entry to {TOKENS_ENV} (comma- or line-separated; it holds only the token's sha256):\n"
+            f"  {entry}")  # fmt: skip
+    _emit(args, {"name": args.name, "scopes": scopes, "token": token, "entry": entry}, text)
     return 0
 
 
@@ -553,6 +588,7 @@ _COMMANDS = {
     "delete": cmd_delete,
     "serve": cmd_serve,
     "alias": cmd_alias,
+    "token": cmd_token,
     "refresh": cmd_refresh,
     "deprecate": cmd_deprecate,
     "undeprecate": cmd_undeprecate,

@@ -56,3 +56,15 @@ class PreconditionFailed(StoreError):
 
 class ConfigurationError(StoreError):
     """A setting (environment variable or secret) that cannot be used; the message names the setting."""
+
+
+class Unauthorized(VarlibError):
+    """A call to the service without a valid bearer token."""
+
+    exit_code = 7
+
+
+class Forbidden(VarlibError):
+    """A valid token without the scope the call needs."""
+
+    exit_code = 8
