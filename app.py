@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui.widgets import store_sidebar
+from ui import session
+from ui.widgets import login_gate, store_sidebar
 
 st.set_page_config(page_title="varlib: VAR models", page_icon=":material/ssid_chart:", layout="wide")
 
@@ -19,6 +20,9 @@ pages = {
         st.Page("pages/registry.py", title="Registry", icon=":material/inventory_2:"),
     ],
 }
-page = st.navigation(pages)
+# Until a configured login succeeds, the pages are not even listed.
+logged_out = session.login_configured() and not st.user.is_logged_in
+page = st.navigation(pages, position="hidden" if logged_out else "sidebar")
+login_gate()
 store_sidebar()
 page.run()

@@ -31,6 +31,10 @@ st.write(
 )
 if not require_store():
     st.stop()
+if not session.may_write():
+    st.info(f"Publishing needs the publisher role; {plain(session.user())} may only read. Ask an administrator to add "
+            "you to the publishers.", icon=":material/lock:")  # fmt: skip
+    st.stop()
 registry = session.registry()
 fit_id = session.fit_key(result.model)
 
@@ -144,7 +148,7 @@ clicked = st.button(
 if clicked and not just_published and confirmed:
     with st.status(f"Publishing {name} {version}…") as status:
         try:
-            receipt = registry.publish(result, name, version, note=note, by=session.user())
+            receipt = session.writer().publish(result, name, version, note=note, by=session.user())
         except VarlibError as exc:
             status.update(label="Not published", state="error")
             show_error(exc)

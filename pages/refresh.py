@@ -104,6 +104,10 @@ st.caption(f"Each on its own test rows: {summary.version}'s end {parent.test_lev
            f"end {result.test_levels.index[-1].date()}.")  # fmt: skip
 
 st.header("3. Publish the refresh")
+if not session.may_write():
+    st.info(f"Publishing and promoting need the publisher role; {plain(session.user())} may only read.",
+            icon=":material/lock:")  # fmt: skip
+    st.stop()
 existing = session.versions(url, name, session.generation())
 suggested = str(next_release(existing))
 c1, c2 = st.columns([1, 2])
@@ -125,7 +129,7 @@ if version.is_release and not just_published:
                             "deleted, only deprecated.", key=f"refresh_confirm_{name}_{version}")  # fmt: skip
 if st.button("Publish refresh", type="primary", disabled=just_published or not confirmed) and not just_published:
     try:
-        receipt = session.registry().publish(result, name, version, note=note, by=session.user())
+        receipt = session.writer().publish(result, name, version, note=note, by=session.user())
     except VarlibError as exc:
         show_error(exc)
         st.stop()
@@ -143,7 +147,7 @@ if just_published:
         where = f"(now {current.version})" if current else "(not set yet)"
         if st.button(f"Promote: point @production at {version} {where}"):
             try:
-                session.registry().set_alias(name, "production", str(version), note=f"refresh of {summary.version}",
+                session.writer().set_alias(name, "production", str(version), note=f"refresh of {summary.version}",
                                              by=session.user())  # fmt: skip
             except VarlibError as exc:
                 show_error(exc)

@@ -113,74 +113,87 @@ if lifecycle.aliases:
     )
 else:
     st.caption("No aliases yet. Point `production` at the release everyone should forecast with.")
-usable = [v.version for v in summaries if not v.is_snapshot and not v.deprecated]
-with st.form("move_alias"):
-    st.write("Set or move an alias (every move is kept in the history below)")
-    a_col, v_col, n_col = st.columns([1, 1, 2])
-    alias = a_col.text_input("Alias", "production", max_chars=64, help="1-64 of a-z, 0-9, '-', '_'; not latest")
-    target = v_col.selectbox("Release", usable, index=usable.index(chosen) if chosen in usable else 0,
-                             help="Releases that are not deprecated")  # fmt: skip
-    note = n_col.text_input("Note", "", max_chars=2000, placeholder="Why it moves, e.g. 2009Q3 round")
-    move = st.form_submit_button("Set alias", type="primary", disabled=not usable)
-if move:
-    try:
-        previous = session.registry().set_alias(name, alias.strip(), target, note=note, by=session.user())
-    except VarlibError as exc:
-        show_error(exc)
-    else:
-        session.store_changed()
-        moved = f" (was {previous})" if previous else ""
-        st.success(f"@{plain(alias.strip())} now points at {target}{moved}.")
-        st.rerun()
-if lifecycle.aliases:
-    with st.popover("Delete an alias"):
-        doomed = st.selectbox("Alias to delete", sorted(lifecycle.aliases), format_func=lambda a: f"@{a}")
-        if st.button(f"Delete @{doomed}"):
-            try:
-                session.registry().delete_alias(name, doomed, by=session.user())
-            except VarlibError as exc:
-                show_error(exc)
-            else:
-                session.store_changed()
-                st.rerun()
 
-chosen_version = Version.parse(chosen)
-if chosen_version.is_release:
-    st.subheader(f"Deprecate {chosen}" if not summary.deprecated else f"Lift the deprecation of {chosen}")
-    if summary.deprecated:
-        if st.button(f"Undeprecate {chosen}"):
-            try:
-                session.registry().undeprecate(name, chosen, by=session.user())
-            except VarlibError as exc:
-                show_error(exc)
-            else:
-                session.store_changed()
-                st.rerun()
-    else:
-        with st.form("deprecate"):
-            reason = st.text_input("Reason (shown wherever the release is listed)", max_chars=2000)
-            if st.form_submit_button("Deprecate release"):
+
+def write_controls() -> None:
+    """Alias moves, deprecation and SNAPSHOT deletion: for publishers only (the library checks it too)."""
+    usable = [v.version for v in summaries if not v.is_snapshot and not v.deprecated]
+    with st.form("move_alias"):
+        st.write("Set or move an alias (every move is kept in the history below)")
+        a_col, v_col, n_col = st.columns([1, 1, 2])
+        alias = a_col.text_input("Alias", "production", max_chars=64, help="1-64 of a-z, 0-9, '-', '_'; not latest")
+        target = v_col.selectbox("Release", usable, index=usable.index(chosen) if chosen in usable else 0,
+                                 help="Releases that are not deprecated")  # fmt: skip
+        note = n_col.text_input("Note", "", max_chars=2000, placeholder="Why it moves, e.g. 2009Q3 round")
+        move = st.form_submit_button("Set alias", type="primary", disabled=not usable)
+    if move:
+        try:
+            previous = session.writer().set_alias(name, alias.strip(), target, note=note, by=session.user())
+        except VarlibError as exc:
+            show_error(exc)
+        else:
+            session.store_changed()
+            moved = f" (was {previous})" if previous else ""
+            st.success(f"@{plain(alias.strip())} now points at {target}{moved}.")
+            st.rerun()
+    if lifecycle.aliases:
+        with st.popover("Delete an alias"):
+            doomed = st.selectbox("Alias to delete", sorted(lifecycle.aliases), format_func=lambda a: f"@{a}")
+            if st.button(f"Delete @{doomed}"):
                 try:
-                    session.registry().deprecate(name, chosen, reason, by=session.user())
+                    session.writer().delete_alias(name, doomed, by=session.user())
                 except VarlibError as exc:
                     show_error(exc)
                 else:
                     session.store_changed()
                     st.rerun()
-        st.caption("A deprecated release stays loadable by its exact version (releases are immutable), but `latest` "
-                   "skips it and no alias can be moved onto it.")  # fmt: skip
+
+    chosen_version = Version.parse(chosen)
+    if chosen_version.is_release:
+        st.subheader(f"Deprecate {chosen}" if not summary.deprecated else f"Lift the deprecation of {chosen}")
+        if summary.deprecated:
+            if st.button(f"Undeprecate {chosen}"):
+                try:
+                    session.writer().undeprecate(name, chosen, by=session.user())
+                except VarlibError as exc:
+                    show_error(exc)
+                else:
+                    session.store_changed()
+                    st.rerun()
+        else:
+            with st.form("deprecate"):
+                reason = st.text_input("Reason (shown wherever the release is listed)", max_chars=2000)
+                if st.form_submit_button("Deprecate release"):
+                    try:
+                        session.writer().deprecate(name, chosen, reason, by=session.user())
+                    except VarlibError as exc:
+                        show_error(exc)
+                    else:
+                        session.store_changed()
+                        st.rerun()
+            st.caption(
+                "A deprecated release stays loadable by its exact version (releases are immutable), but `latest` "
+                "skips it and no alias can be moved onto it."
+            )
+    else:
+        st.subheader("Delete")
+        confirm = st.checkbox(f"Yes, delete SNAPSHOT {name} {chosen}")
+        if st.button("Delete SNAPSHOT", disabled=not confirm):
+            try:
+                session.writer().delete_snapshot(name, chosen, by=session.user())
+            except VarlibError as exc:
+                show_error(exc)
+                st.stop()
+            session.store_changed()
+            st.success(f"Deleted {name} {chosen}.")
+            st.rerun()
+
+
+if session.may_write():
+    write_controls()
 else:
-    st.subheader("Delete")
-    confirm = st.checkbox(f"Yes, delete SNAPSHOT {name} {chosen}")
-    if st.button("Delete SNAPSHOT", disabled=not confirm):
-        try:
-            session.registry().delete_snapshot(name, chosen, by=session.user())
-        except VarlibError as exc:
-            show_error(exc)
-            st.stop()
-        session.store_changed()
-        st.success(f"Deleted {name} {chosen}.")
-        st.rerun()
+    st.caption(f"Moving aliases, deprecating and deleting need the publisher role; {plain(session.user())} may "
+               "only read.")  # fmt: skip
 
 st.subheader("History")
 if lifecycle.history:

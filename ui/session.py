@@ -34,6 +34,7 @@ from varlib import (
     select_lag_order,
     train,
 )
+from varlib.access import Actor, RoleMap
 from varlib.identity import USER_ENV, current_user
 from varlib.limits import LIMIT_SETTINGS
 from varlib.model import VarModel
@@ -89,6 +90,50 @@ def registry() -> ModelRegistry:
     """The store client for this app, created once per URL and settings."""
     settings = store_settings()
     return _registry(store_url_from_env(settings), tuple(sorted(settings.items())))
+
+
+def login_configured() -> bool:
+    """Whether the dashboard requires a login: an `[auth]` section (Streamlit's st.login) in secrets."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def role_map() -> RoleMap:
+    """`[varlib.roles]` from secrets: publishers and viewers (e-mails, group:NAME, '*')."""
+    try:
+        section = st.secrets.get("varlib", {})
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        section = {}
+    roles = section.get("roles") if hasattr(section, "get") else None
+    return RoleMap.from_mapping(dict(roles) if roles is not None else None)
+
+
+def actor() -> Actor | None:
+    """The logged-in user and their role; None without a login configured (the local single-user default, where
+    whoever runs the app may write) or when the mapping gives the user no role."""
+    if not login_configured() or not st.user.is_logged_in:
+        return None
+    email = st.user.get("email") or ""
+    groups = st.user.get("groups") or []
+    role = role_map().role_of(email, groups if isinstance(groups, list) else [])
+    name = email or st.user.get("name") or "unknown"
+    return Actor(str(name), role) if role else None
+
+
+def may_write() -> bool:
+    """Whether this session may publish, refresh into versions, move aliases, deprecate and delete."""
+    if not login_configured():
+        return True
+    current = actor()
+    return current is not None and current.may_write
+
+
+def writer() -> ModelRegistry:
+    """The registry for writes: acting as the logged-in user (the library refuses writes without the role)."""
+    current = actor()
+    return registry().acting_as(current) if current is not None else registry()
 
 
 def user() -> str:

@@ -149,3 +149,23 @@ def show_lineage(metadata: dict, history: pd.DataFrame | None, label: str) -> No
         "from the end of its training rows (it has the evaluation fit only)")  # fmt: skip
     st.caption(f"Forecast revision: the production forecast against {plain(parent['version'])}'s forecast "
                f"{origin}, for the same dates.")  # fmt: skip
+
+
+def login_gate() -> None:
+    """With `[auth]` in secrets, every page needs a login and a role; the sidebar shows who is logged in."""
+    if not session.login_configured():
+        return
+    if not st.user.is_logged_in:
+        st.title("varlib: VAR models")
+        st.write("Log in to see and use the models in this store.")
+        st.button("Log in", type="primary", on_click=st.login)
+        st.stop()
+    current = session.actor()
+    with st.sidebar:
+        role = f" · {current.role}" if current is not None else ""
+        st.caption(f"Logged in as {plain(session.user())}{role}")
+        st.button("Log out", on_click=st.logout)
+    if current is None:
+        st.error(f"{plain(session.user())} has no role in varlib: ask an administrator to add you to the viewers or "
+                 "publishers.", icon=":material/lock:")  # fmt: skip
+        st.stop()

@@ -15,6 +15,7 @@ vanish or change under it re-reads the manifest, so it gets the old or the new v
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import uuid
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from varlib import artifact
+from varlib.access import Actor
 from varlib.artifact import MANIFEST_FILE, MODEL_FILE, ModelVersion, VersionSummary
 from varlib.documents import MAX_TEXT, parse_json
 from varlib.errors import (
@@ -97,6 +99,7 @@ class ModelRegistry:
         self._signing_key = signing_key or None
         self.limits = limits or Limits()
         self.user = user  # recorded as `by` when a write names no one; None: VARLIB_USER or the OS user then
+        self.actor: Actor | None = None  # set by acting_as: writes then need the publisher role
         self._index = VersionIndex(store, self._signing_key, self.limits)
         self._lifecycle = LifecycleStore(store, self._signing_key, self.limits)
         self._pool: ThreadPoolExecutor | None = None  # created on the first load
@@ -109,7 +112,21 @@ class ModelRegistry:
         user = env.get(USER_ENV) or None
         return cls(open_store(url, env), key.encode() if key else None, Limits.from_settings(env), user)
 
+    def acting_as(self, actor: Actor) -> ModelRegistry:
+        """This registry for one logged-in user: the same store and caches, writes checked against their role and
+        recorded as theirs."""
+        acting = copy.copy(self)
+        acting.actor = actor
+        acting.user = actor.name
+        return acting
+
+    def _may_write(self, action: str) -> None:
+        if self.actor is not None:
+            self.actor.require_write(action)
+
     def _by(self, by: str | None) -> str:
+        if self.actor is not None:
+            return current_user({USER_ENV: self.actor.name})  # a logged-in user writes as themselves
         named = by or self.user
         return current_user({USER_ENV: named}) if named else current_user()
 
@@ -137,6 +154,7 @@ class ModelRegistry:
         `by` (default: VARLIB_USER, else the operating-system user) is recorded as the version's `created_by`."""
         version = _as_version(version)
         self.planned_keys(name, version)  # validates the name
+        self._may_write(f"publishing {name} {version}")
         if not isinstance(note, str) or len(note) > MAX_TEXT:
             raise InvalidInput(f"The note is longer than the {MAX_TEXT:,} characters allowed.")
         prefix = version_prefix(name, version)
@@ -305,6 +323,7 @@ class ModelRegistry:
         dropped. Version folders that cannot be read are skipped and reported, not fatal.
         """
         validate_model_name(name)
+        self._may_write(f"rebuilding the index of {name}")
         found, skipped = self._scan_versions(name)
         entries = {s.version: s.index_entry() | {"sequence": seq} for s, seq in found}
 
@@ -415,6 +434,7 @@ class ModelRegistry:
         before ('' if new). The move and its history entry are one compare-and-swap."""
         validate_alias_name(alias)
         _check_note(note)
+        self._may_write(f"moving @{alias} of {name}")
         target = str(self._existing_release(name, version, "An alias may point at"))
         who, when = self._by(by), artifact.utc_now()
         previous = ""
@@ -439,6 +459,7 @@ class ModelRegistry:
         validate_model_name(name)
         validate_alias_name(alias)
         _check_note(note)
+        self._may_write(f"deleting @{alias} of {name}")
         who, when = self._by(by), artifact.utc_now()
         removed = ""
 
@@ -458,6 +479,7 @@ class ModelRegistry:
         if not isinstance(reason, str) or not reason.strip():
             raise InvalidInput("Give a reason for deprecating a release: it is shown wherever the release is listed.")
         _check_note(reason)
+        self._may_write(f"deprecating {name} {version}")
         release = self._existing_release(name, version, "Deprecate")
         who, when = self._by(by), artifact.utc_now()
         releases = self._releases(name)
@@ -486,6 +508,7 @@ class ModelRegistry:
         validate_model_name(name)
         _check_note(note)
         release = _as_version(version)
+        self._may_write(f"undeprecating {name} {release}")
         who, when = self._by(by), artifact.utc_now()
 
         def unmark(current: Lifecycle) -> dict:
@@ -631,6 +654,7 @@ class ModelRegistry:
         validate_model_name(name)
         if version.is_release:
             raise InvalidInput(f"Version {version} of model {name!r} is a release; releases cannot be deleted.")
+        self._may_write(f"deleting {name} {version}")
         prefix = version_prefix(name, version)
         manifest_key = prefix + MANIFEST_FILE
         current = self._current_manifest(manifest_key)
