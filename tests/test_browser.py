@@ -33,8 +33,8 @@ IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
 class StreamlitServer:
-    def __init__(self, env: dict[str, str], workdir: Path) -> None:
-        self.port = free_port_pairs(1)[0]
+    def __init__(self, env: dict[str, str], workdir: Path, port: int | None = None) -> None:
+        self.port = port or free_port_pairs(1)[0]
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "streamlit.log"
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VARLIB_"))}
