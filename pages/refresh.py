@@ -6,7 +6,7 @@ import streamlit as st
 from ui import session
 from ui.widgets import VersionChoices, plain, show_error, show_lineage, stored_models_or_stop
 from varlib import InvalidInput, VarlibError, Version
-from varlib.data import MACRODATA, MISSING_POLICIES
+from varlib.data import DATE_ORDERS, MACRODATA, MISSING_POLICIES
 from varlib.refresh import DEFAULT_COMPARE_STEPS, MAX_COMPARE_STEPS
 from varlib.registry import next_release
 
@@ -52,13 +52,15 @@ if source.startswith("Built-in"):
     data_choice = (MACRODATA, None, None, "error")
 else:
     upload = st.file_uploader("CSV with a date column and the model's variables", type=["csv", "txt"])
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     date_column = c1.text_input("Date column (empty: detect)", "")
-    missing = c2.selectbox("Missing values", MISSING_POLICIES, help="error: refuse; drop rows; interpolate")
+    date_order = c2.selectbox("Date order", [None, *DATE_ORDERS], help="How to read dates such as 01/02/2018",
+                              format_func=lambda o: "detect" if o is None else o.replace("-", " "))  # fmt: skip
+    missing = c3.selectbox("Missing values", MISSING_POLICIES, help="error: refuse; drop rows; interpolate")
     if upload is None:
         st.info("Upload the new data: all rows, or only those after the stored data (with any revised rows).")
         st.stop()
-    data_choice = (upload.name, upload.getvalue(), date_column.strip() or None, missing)
+    data_choice = (upload.name, upload.getvalue(), date_column.strip() or None, missing, date_order)
 
 with st.form("refresh_parameters"):
     c1, c2, c3 = st.columns(3)

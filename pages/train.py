@@ -9,10 +9,12 @@ from ui import session
 from ui.widgets import plain, show_error
 from varlib import InvalidInput, TrainSpec, VarlibError
 from varlib.analysis import suggest_transforms
-from varlib.data import MACRODATA, MISSING_POLICIES
+from varlib.data import DATE_ORDERS, MACRODATA, MISSING_POLICIES
 from varlib.plots import plot_criteria, plot_forecast, plot_series
 from varlib.training import CRITERIA
 from varlib.transforms import TRANSFORMS
+
+DATE_ORDER_LABELS = {None: "detect", "day-first": "day first (31/12/2018)", "month-first": "month first (12/31/2018)"}
 
 st.title("Train a VAR")
 
@@ -23,13 +25,15 @@ if source.startswith("Built-in"):
     choice = (MACRODATA, None, None, "error")
 else:
     upload = st.file_uploader("CSV with a date column and numeric columns", type=["csv", "txt"])
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     date_column = left.text_input("Date column (empty: detect)", "")
+    date_order = middle.selectbox("Date order", [None, *DATE_ORDERS], format_func=DATE_ORDER_LABELS.get,
+                                  help="How to read dates such as 01/02/2018")  # fmt: skip
     missing = right.selectbox("Missing values", MISSING_POLICIES, help="error: refuse; drop rows; interpolate")
     if upload is None:
         st.info("Upload a CSV to continue, or use the built-in macrodata.")
         st.stop()
-    choice = (upload.name, upload.getvalue(), date_column.strip() or None, missing)
+    choice = (upload.name, upload.getvalue(), date_column.strip() or None, missing, date_order)
 
 try:
     data = session.dataset(*choice)

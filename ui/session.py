@@ -44,7 +44,7 @@ from varlib.store import STORE_ENV, store_url_from_env
 from varlib.training import prepare
 
 # Session-state keys: results that must survive switching pages.
-DATASET_CHOICE = "data_choice"  # (source label, csv bytes or None, date column, missing policy)
+DATASET_CHOICE = "data_choice"  # (source label, csv bytes or None, date column, missing policy, date order)
 SPEC = "train_spec"  # TrainSpec whose lag table is shown
 SELECTION = "train_selection"  # LagSelection for SPEC
 RESULT = "train_result"  # TrainResult of the last fit
@@ -174,10 +174,12 @@ def store_problem() -> str | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def dataset(source: str, csv_bytes: bytes | None, date_column: str | None, missing: str) -> Dataset:
+def dataset(
+    source: str, csv_bytes: bytes | None, date_column: str | None, missing: str, date_order: str | None = None
+) -> Dataset:
     if csv_bytes is None:
         return load_dataset(source)
-    return read_csv(csv_bytes, name=source, date_column=date_column or None, missing=missing)
+    return read_csv(csv_bytes, name=source, date_column=date_column or None, missing=missing, date_order=date_order)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

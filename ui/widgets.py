@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from varlib import VarlibError, VersionSummary
+from varlib import InvalidInput, VarlibError, VersionSummary
+from varlib.errors import DASHBOARD_INPUTS
 from varlib.naming import LATEST
 from varlib.plots import plot_forecast_revision
 
@@ -62,8 +63,10 @@ def require_store() -> bool:
 
 
 def show_error(exc: VarlibError) -> None:
-    # Messages quote file names, column names and stored keys: shown as text, never as markup.
-    st.error(plain(exc), icon=":material/error:")
+    # Messages quote file names, column names and stored keys: shown as text, never as markup. An input to change
+    # is named as this dashboard calls it (a field), not as the CLI does (a flag).
+    message = exc.worded(DASHBOARD_INPUTS) if isinstance(exc, InvalidInput) else str(exc)
+    st.error(plain(message), icon=":material/error:")
 
 
 def stored_models_or_stop() -> list[str]:

@@ -20,8 +20,8 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from varlib.artifact import VersionSummary
-from varlib.data import MACRODATA, MISSING_POLICIES, Dataset, load_dataset, read_csv
-from varlib.errors import InvalidInput, VarlibError
+from varlib.data import DATE_ORDERS, MACRODATA, MISSING_POLICIES, Dataset, load_dataset, read_csv
+from varlib.errors import CLI_INPUTS, InvalidInput, VarlibError
 from varlib.model import ORIGIN_DATA, ORIGINS, TRENDS, Forecast
 from varlib.model import iso_timestamp as model_timestamp
 from varlib.refresh import DEFAULT_COMPARE_STEPS, RefreshResult, refresh
@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--dataset", choices=[MACRODATA], help="a built-in dataset (default: macrodata)")
     source.add_argument("--csv", type=Path, help="a CSV file with a date column and numeric columns")
     fit.add_argument("--date-column", help="the CSV's date column (default: detected)")
+    fit.add_argument("--date-order", choices=DATE_ORDERS, help="how to read dates like 01/02/2018 (default: the "
+                     "order that gives evenly spaced dates)")  # fmt: skip
     fit.add_argument("--missing", choices=MISSING_POLICIES, default="error", help="what to do with missing values")
     fit.add_argument("--columns", help="comma-separated variables (default: all)")
     fit.add_argument(
@@ -99,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     renew_source.add_argument("--csv", type=Path, help="the new data: a CSV with a date column and the variables")
     renew_source.add_argument("--dataset", choices=[MACRODATA], help="a built-in dataset")
     renew.add_argument("--date-column", help="the CSV's date column (default: detected)")
+    renew.add_argument("--date-order", choices=DATE_ORDERS, help="how to read dates like 01/02/2018")
     renew.add_argument("--missing", choices=MISSING_POLICIES, default="error", help="what to do with missing values")
     renew.add_argument("--reselect", action="store_true", help="choose the lag order again, by the stored criterion")
     renew.add_argument("--test-size", type=int, help="rows held out for testing (default: the stored test size)")
@@ -164,7 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except VarlibError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        message = exc.worded(CLI_INPUTS) if isinstance(exc, InvalidInput) else str(exc)
+        print(f"error: {message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)
@@ -201,7 +205,8 @@ def parse_transforms(text: str, variables: list[str]) -> str | dict[str, str]:
 
 def _load_data(args: argparse.Namespace, columns: list[str] | None) -> Dataset:
     if args.csv is not None:
-        return read_csv(args.csv, date_column=args.date_column, columns=columns, missing=args.missing)
+        return read_csv(args.csv, date_column=args.date_column, columns=columns, missing=args.missing,
+                        date_order=args.date_order)  # fmt: skip
     return load_dataset(args.dataset or MACRODATA)
 
 

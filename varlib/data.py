@@ -68,22 +68,27 @@ def read_csv(
     columns: list[str] | None = None,
     missing: str = "error",
     name: str | None = None,
+    date_order: str | None = None,
 ) -> Dataset:
     """Read and validate a CSV: one date column plus numeric columns.
 
     `columns` limits validation and the result to those variables; `missing` is one of
     'error' (default), 'drop' (drop rows with a missing value) or 'interpolate' (linear in
     time inside the data; rows missing at either end are dropped).
+    `date_order` ('day-first' or 'month-first') says how to read dates such as 01/02/2018; by default the order
+    that gives evenly spaced dates is chosen, and a file that both orders read as evenly spaced is refused.
     Every problem raises `InvalidInput` naming the file, column and line.
     """
     label, raw = _read_bytes(source, name)
     if missing not in MISSING_POLICIES:
         raise InvalidInput(f"Unknown missing-value policy {missing!r}: use one of {', '.join(MISSING_POLICIES)}.")
+    if date_order not in (None, *DATE_ORDERS):
+        raise InvalidInput(f"Unknown date order {date_order!r}: use {' or '.join(DATE_ORDERS)}.")
     text = _decode(raw, label)
     table = _parse_table(text, label)
 
     date_col = _find_date_column(table, date_column, label)
-    dates, date_notes = _parse_dates(table[date_col], date_col, label)
+    dates, date_notes = _parse_dates(table[date_col], date_col, label, date_order)
     value_columns = [c for c in table.columns if c != date_col]
     if STORED_DATE_COLUMN in value_columns and (columns is None or STORED_DATE_COLUMN in columns):
         raise InvalidInput(
@@ -281,7 +286,71 @@ def _parse_mixed(text: pd.Series) -> pd.Series:
     return parsed
 
 
-def _parse_dates(values: pd.Series, col: str, label: str) -> tuple[pd.DatetimeIndex, list[str]]:
+DATE_ORDERS = ("day-first", "month-first")
+# 01/02/2018, 1.2.2018, 01-02-2018: day and month in an order the text alone does not tell.
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
+
+
+def _numeric_dates(values: pd.Series, col: str, label: str, date_order: str | None) -> tuple[pd.Series, str] | None:
+    """Dates written D/M/Y or M/D/Y, read in the order that fits the whole column; None for other dates.
+
+    With no order given, a reading must parse every cell and give evenly spaced dates; when only one reading
+    does, it is used (and said); when both do (01/01/2018 ... 01/12/2018 is monthly day-first and daily
+    month-first), the file is refused, naming both readings: guessing would give wrong data without an error.
+    """
+    parts = values.str.strip().str.extract(_NUMERIC_DATE)
+    if len(values) == 0 or parts[0].isna().any():
+        return None
+    first, second, year = (parts[i].astype(int) for i in (0, 2, 3))
+    readings = {
+        "day-first": pd.to_datetime(pd.DataFrame({"year": year, "month": second, "day": first}), errors="coerce"),
+        "month-first": pd.to_datetime(pd.DataFrame({"year": year, "month": first, "day": second}), errors="coerce"),
+    }
+    if date_order is not None:
+        return readings[date_order], f"dates read {date_order} as asked"
+
+    def regular(parsed: pd.Series) -> bool:
+        index = pd.DatetimeIndex(parsed)
+        return bool(parsed.notna().all() and index.is_monotonic_increasing and index.is_unique and len(index) >= 3
+                    and _infer_freq(index) is not None)  # fmt: skip
+
+    fits = [order for order, parsed in readings.items() if regular(parsed)]
+    if len(fits) == 2:
+        example = values.iloc[1 if len(values) > 1 else 0].strip()
+        row = 1 if len(values) > 1 else 0
+        day_first, month_first = (readings[o].iloc[row].date() for o in DATE_ORDERS)
+        raise InvalidInput(
+            f"{label}: the dates in column {col!r} read evenly spaced both day-first ({example!r} on line "
+            f"{_line(row)} as {day_first}) and month-first (as {month_first}); choose {{input:date_order}}."
+        )
+    if len(fits) == 1:
+        return readings[fits[0]], f"dates read {fits[0]} ({'DD/MM/YYYY' if fits[0] == 'day-first' else 'MM/DD/YYYY'})"
+    # Neither reading is evenly spaced: take the one that reads every cell (its spacing is reported later).
+    complete = [order for order, parsed in readings.items() if parsed.notna().all()]
+    if len(complete) == 1:
+        return readings[complete[0]], f"dates read {complete[0]}"
+    return None
+
+
+def _parse_dates(
+    values: pd.Series, col: str, label: str, date_order: str | None = None
+) -> tuple[pd.DatetimeIndex, list[str]]:
+    numeric = _numeric_dates(values, col, label, date_order)
+    if numeric is not None:
+        parsed, note = numeric
+        bad = np.flatnonzero(parsed.isna().to_numpy())
+        if len(bad):
+            row = int(bad[0])
+            raise InvalidInput(f"{label}: cannot read {values.iloc[row]!r} as a {date_order} date in column "
+                               f"{col!r}, line {_line(row)}; check {{input:date_order}}.")  # fmt: skip
+        years = parsed.dt.year.to_numpy()
+        if ((years < EARLIEST_DATE.year) | (years > LATEST_DATE.year)).any():
+            row = int(np.flatnonzero((years < EARLIEST_DATE.year) | (years > LATEST_DATE.year))[0])
+            raise InvalidInput(
+                f"{label}: date {values.iloc[row]!r} in column {col!r}, line {_line(row)}, is outside the supported "
+                f"range {EARLIEST_DATE.date()} to {LATEST_DATE.date()}."
+            )
+        return pd.DatetimeIndex(parsed.astype("datetime64[ns]")), [note]
     parsed, out_of_range, note = _to_datetime(values)
     if out_of_range.any():
         row = int(np.flatnonzero(out_of_range)[0])

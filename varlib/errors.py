@@ -6,6 +6,8 @@ Messages are single sentences that say what failed and where, and never carry se
 
 from __future__ import annotations
 
+import re
+
 
 class VarlibError(Exception):
     """Base of all errors varlib raises on purpose."""
@@ -21,9 +23,30 @@ class VarlibError(Exception):
 
 
 class InvalidInput(VarlibError):
-    """Data, parameters, model names or versions that cannot be used."""
+    """Data, parameters, model names or versions that cannot be used.
+
+    A message may name the input to change as `{input:NAME}` (e.g. `{input:date_order}`): each front end words it
+    its own way (`worded`): a flag in the CLI, a field in the dashboard; `str()` gives neutral words.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.template = message
+        self.message = self.worded({})
+
+    def worded(self, names: dict[str, str]) -> str:
+        """The message with each `{input:NAME}` replaced by `names[NAME]`, or by the library's own words."""
+        words = LIBRARY_INPUTS | names
+        return re.sub(r"\{input:(\w+)\}", lambda m: words.get(m.group(1), m.group(1).replace("_", " ")),
+                      self.template)  # fmt: skip
+
+
+# How each input is named, per front end (see InvalidInput.worded).
+LIBRARY_INPUTS = {"date_order": "the date order (date_order='day-first' or 'month-first')"}
+CLI_INPUTS = {"date_order": "--date-order day-first or --date-order month-first"}
+DASHBOARD_INPUTS = {"date_order": "day-first or month-first in the Date order field"}
 
 
 class NotFound(VarlibError):
