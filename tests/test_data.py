@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from varlib import InvalidInput, ModelRegistry, TrainSpec, load_macrodata, open_store, read_csv, train
+from varlib.cli import main
 from varlib.data import load_dataset
+from varlib.errors import DASHBOARD_INPUTS
 
 GOOD = "date,gdp,cons\n2000-01-01,1.0,2.0\n2000-04-01,1.5,2.5\n2000-07-01,1.7,2.4\n2000-10-01,1.9,2.9\n"
 
@@ -150,11 +152,29 @@ def test_file_not_found(tmp_path) -> None:
 MISSING = "date,gdp,cons\n2000-01-01,,2\n2000-02-01,2,3\n2000-03-01,,5\n2000-04-01,4,6\n2000-05-01,5,7\n"
 
 
-def test_missing_values_dropped_when_asked() -> None:
-    data = csv(MISSING, missing="drop")
-    assert list(data.frame.index.strftime("%m")) == ["02", "04", "05"]
-    assert data.freq == "MS"  # forecast dates keep the original spacing
-    assert data.notes == ["dropped 2 rows with missing values"]
+def test_missing_values_dropped_at_the_ends_only() -> None:
+    """Issue 12: `drop` removed rows inside weekly data and kept calling the result weekly."""
+    rejects(
+        MISSING,
+        "CSV data.csv: dropping the row of 2000-03-01 (line 4), which has a missing value, would leave a gap inside "
+        "the data (1 such row); choose missing='interpolate' or fill the gap in the file (rows missing at the start "
+        "or end can be dropped).",
+        missing="drop",
+    )
+    at_the_ends = "date,gdp,cons\n2000-01-01,,2\n2000-02-01,2,3\n2000-03-01,3,5\n2000-04-01,4,6\n2000-05-01,5,\n"
+    data = csv(at_the_ends, missing="drop")
+    assert list(data.frame.index.strftime("%m")) == ["02", "03", "04"] and data.freq == "MS"
+    assert data.notes == ["dropped 2 rows with missing values at the start or end"]
+
+
+def test_the_cli_and_the_dashboard_name_their_own_missing_values_input(tmp_path, capsys) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text(MISSING)
+    assert main(["--store", f"file://{tmp_path / 'store'}", "train", "--csv", str(path), "--missing", "drop"]) == 2
+    assert "choose --missing interpolate or fill the gap in the file" in capsys.readouterr().err
+    with pytest.raises(InvalidInput) as info:
+        read_csv(MISSING.encode(), name="data.csv", missing="drop")
+    assert "choose interpolate in the Missing values field or fill the gap" in info.value.worded(DASHBOARD_INPUTS)
 
 
 def test_missing_values_interpolated_when_asked() -> None:

@@ -424,6 +424,10 @@ def _is_regular(index: pd.DatetimeIndex, freq: str) -> bool:
     return len(index) > 0 and index.equals(pd.date_range(index[0], periods=len(index), freq=freq))
 
 
+def _rows(count: int) -> str:
+    return "row" if count == 1 else "rows"
+
+
 def _handle_missing(values: pd.DataFrame, missing: str, label: str) -> tuple[pd.DataFrame, list[str]]:
     gaps = values.isna()
     if not gaps.to_numpy().any():
@@ -432,12 +436,24 @@ def _handle_missing(values: pd.DataFrame, missing: str, label: str) -> tuple[pd.
         col = next(c for c in values.columns if gaps[c].any())
         row = int(np.flatnonzero(gaps[col].to_numpy())[0])
         raise InvalidInput(
-            f"{label}: missing value in column {col!r}, line {_line(row)} "
-            "(choose missing='drop' or 'interpolate' to proceed)."
+            f"{label}: missing value in column {col!r}, line {_line(row)} (choose {{input:missing}} to proceed)."
         )
     if missing == "drop":
+        incomplete = gaps.any(axis=1).to_numpy()
+        complete = np.flatnonzero(~incomplete)
+        inside = np.flatnonzero(incomplete[complete[0] : complete[-1] + 1]) + complete[0] if len(complete) else []
+        if len(inside):
+            # A dropped row inside the data would make its neighbours look adjacent: the VAR would be fitted on a
+            # series that skips a period while its dates say it does not.
+            row = int(inside[0])
+            raise InvalidInput(
+                f"{label}: dropping the row of {values.index[row].date()} (line {_line(row)}), which has a missing "
+                f"value, would leave a gap inside the data ({len(inside)} such {_rows(len(inside))}); "
+                "choose {input:missing_interpolate} or fill the gap in the file (rows missing at the start or end can "
+                "be dropped)."
+            )
         kept = values.dropna()
-        return kept, [f"dropped {len(values) - len(kept)} rows with missing values"]
+        return kept, [f"dropped {len(values) - len(kept)} rows with missing values at the start or end"]
     filled = values.interpolate(method="time", limit_area="inside")
     kept = filled.dropna()
     notes = [f"interpolated {int(gaps.to_numpy().sum() - filled.isna().to_numpy().sum())} missing values"]

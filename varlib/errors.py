@@ -44,9 +44,21 @@ class InvalidInput(VarlibError):
 
 
 # How each input is named, per front end (see InvalidInput.worded).
-LIBRARY_INPUTS = {"date_order": "the date order (date_order='day-first' or 'month-first')"}
-CLI_INPUTS = {"date_order": "--date-order day-first or --date-order month-first"}
-DASHBOARD_INPUTS = {"date_order": "day-first or month-first in the Date order field"}
+LIBRARY_INPUTS = {
+    "date_order": "the date order (date_order='day-first' or 'month-first')",
+    "missing": "missing='drop' or 'interpolate'",
+    "missing_interpolate": "missing='interpolate'",
+}
+CLI_INPUTS = {
+    "date_order": "--date-order day-first or --date-order month-first",
+    "missing": "--missing drop or --missing interpolate",
+    "missing_interpolate": "--missing interpolate",
+}
+DASHBOARD_INPUTS = {
+    "date_order": "day-first or month-first in the Date order field",
+    "missing": "drop or interpolate in the Missing values field",
+    "missing_interpolate": "interpolate in the Missing values field",
+}
 
 
 class NotFound(VarlibError):
