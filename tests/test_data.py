@@ -110,7 +110,7 @@ def test_utf8_bom_and_windows_1252_are_read() -> None:
         ),
         (
             "gdp,cons\n1,2\n2,3\n",
-            "CSV data.csv: found no date column (columns: gdp, cons); name it with --date-column.",
+            "CSV data.csv: found no date column (columns: gdp, cons); give its name in date_column.",
         ),
         (
             "date,gdp,gdp\n2000-01-01,1,2\n2000-02-01,2,3\n2000-03-01,3,4\n",
@@ -206,3 +206,32 @@ def test_stored_metadata_names_the_file_never_a_local_path(tmp_path) -> None:
     assert stored == "CSV macro.csv"
     assert read_csv(b"date,a\n2000-01-01,1\n2000-02-01,2\n2000-03-01,3\n",
                     name="C:\\Users\\ana\\x.csv").source_to_store == "CSV x.csv"  # fmt: skip
+
+
+def test_year_and_quarter_or_month_columns_make_the_dates() -> None:
+    """Issue 12: a file with `year` and `quarter` columns, as statistical offices publish, was refused as
+    'duplicate date'."""
+    rows = "".join(f"{1990 + i // 4},Q{i % 4 + 1},{100 + i}.5,{50 + i * 0.5}\n" for i in range(40))
+    data = csv("year,quarter,gdp,cons\n" + rows)
+    assert data.freq == "QS-JAN" and data.frame.index[0] == pd.Timestamp("1990-01-01")
+    assert data.frame.index[-1] == pd.Timestamp("1999-10-01") and list(data.frame.columns) == ["gdp", "cons"]
+    assert data.notes == ["dates combined from the 'year' and 'quarter' columns"]
+    monthly = "".join(f"{2000 + i // 12},{i % 12 + 1},{i}.25,{i * 2}.5\n" for i in range(30))
+    assert csv("Year,Month,x,y\n" + monthly).freq == "MS"
+    rejects("year,quarter,gdp,cons\n1990,5,1,2\n1990,2,1,2\n1990,3,2,3\n",
+            "CSV data.csv: quarter '5' in column 'quarter', line 2, is not a quarter from 1 to 4.")  # fmt: skip
+    rejects("year,month,gdp,cons\n19x0,1,1,2\n1990,2,1,2\n1990,3,2,3\n",
+            "CSV data.csv: year '19x0' in column 'year', line 2, is not a year from 1700 to 2199.")  # fmt: skip
+    # A file with its own date column keeps it: year and month are then ordinary columns.
+    own = "date,year,month,x\n" + "".join(f"2000-{m:02d}-01,2000,{m},{m}.5\n" for m in range(1, 13))
+    assert list(csv(own, columns=["x"]).frame.columns) == ["x"]
+
+
+def test_no_date_column_names_the_input_in_each_front_end(tmp_path, capsys) -> None:
+    path = tmp_path / "nodate.csv"
+    path.write_text("a,b\n1,2\n3,4\n5,6\n")
+    assert main(["--store", f"file://{tmp_path / 'store'}", "train", "--csv", str(path)]) == 2
+    assert capsys.readouterr().err.endswith("; give its name in --date-column.\n")
+    with pytest.raises(InvalidInput) as info:
+        read_csv(path)
+    assert info.value.worded(DASHBOARD_INPUTS).endswith("; give its name in the Date column field.")

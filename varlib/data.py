@@ -87,8 +87,12 @@ def read_csv(
     text = _decode(raw, label)
     table = _parse_table(text, label)
 
-    date_col = _find_date_column(table, date_column, label)
-    dates, date_notes = _parse_dates(table[date_col], date_col, label, date_order)
+    combined = _combine_period_columns(table, label) if date_column is None else None
+    if combined is not None:  # separate year and quarter (or month) columns, as statistical offices publish
+        table, date_col, dates, date_notes = combined
+    else:
+        date_col = _find_date_column(table, date_column, label)
+        dates, date_notes = _parse_dates(table[date_col], date_col, label, date_order)
     value_columns = [c for c in table.columns if c != date_col]
     if STORED_DATE_COLUMN in value_columns and (columns is None or STORED_DATE_COLUMN in columns):
         raise InvalidInput(
@@ -221,8 +225,46 @@ def _find_date_column(table: pd.DataFrame, date_column: str | None, label: str) 
     if named:
         return named[0]  # its bad cells get a precise message from _parse_dates
     raise InvalidInput(
-        f"{label}: found no date column (columns: {', '.join(table.columns)}); name it with --date-column."
+        f"{label}: found no date column (columns: {', '.join(table.columns)}); give its name in {{input:date_column}}."
     )
+
+
+_YEAR_NAMES = ("year", "yr")
+_PERIOD_NAMES = {"quarter": 4, "qtr": 4, "q": 4, "month": 12, "mon": 12, "m": 12}
+
+
+def _combine_period_columns(
+    table: pd.DataFrame, label: str
+) -> tuple[pd.DataFrame, str, pd.DatetimeIndex, list[str]] | None:
+    """Dates from a `year` column and a `quarter` (1-4, or Q1-Q4) or `month` (1-12) column; None if there are none."""
+    lower = {c.strip().lower(): c for c in table.columns}
+    if any(name in lower for name in ("date", "time", "timestamp", "period")):
+        return None  # a file with its own date column keeps it; year and month are then just columns
+    year_col = next((lower[n] for n in _YEAR_NAMES if n in lower), None)
+    period_col = next((lower[n] for n in _PERIOD_NAMES if n in lower), None)
+    if year_col is None or period_col is None:
+        return None
+    periods = _PERIOD_NAMES[period_col.strip().lower()]
+    kind = "quarter" if periods == 4 else "month"
+    years = pd.to_numeric(table[year_col].str.strip(), errors="coerce")
+    numbers = pd.to_numeric(table[period_col].str.strip().str.upper().str.removeprefix("Q").str.removeprefix("M"),
+                            errors="coerce")  # fmt: skip
+    bad_year = np.flatnonzero(~years.between(EARLIEST_DATE.year, LATEST_DATE.year).to_numpy() | (years % 1 != 0))
+    if len(bad_year):
+        row = int(bad_year[0])
+        raise InvalidInput(f"{label}: year {table[year_col].iloc[row]!r} in column {year_col!r}, line {_line(row)}, "
+                           f"is not a year from {EARLIEST_DATE.year} to {LATEST_DATE.year}.")  # fmt: skip
+    bad_period = np.flatnonzero(~numbers.between(1, periods).to_numpy() | (numbers % 1 != 0))
+    if len(bad_period):
+        row = int(bad_period[0])
+        raise InvalidInput(f"{label}: {kind} {table[period_col].iloc[row]!r} in column {period_col!r}, line "
+                           f"{_line(row)}, is not a {kind} from 1 to {periods}.")  # fmt: skip
+    months = numbers.astype(int) * 3 - 2 if periods == 4 else numbers.astype(int)
+    dates = pd.DatetimeIndex(pd.to_datetime(pd.DataFrame({"year": years.astype(int), "month": months, "day": 1})))
+    name = f"{year_col}+{period_col}"
+    rest = table.drop(columns=[year_col, period_col])
+    note = f"dates combined from the {year_col!r} and {period_col!r} columns"
+    return rest, name, dates, [note]
 
 
 def _looks_numeric(values: pd.Series) -> bool:

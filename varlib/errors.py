@@ -48,16 +48,19 @@ LIBRARY_INPUTS = {
     "date_order": "the date order (date_order='day-first' or 'month-first')",
     "missing": "missing='drop' or 'interpolate'",
     "missing_interpolate": "missing='interpolate'",
+    "date_column": "date_column",
 }
 CLI_INPUTS = {
     "date_order": "--date-order day-first or --date-order month-first",
     "missing": "--missing drop or --missing interpolate",
     "missing_interpolate": "--missing interpolate",
+    "date_column": "--date-column",
 }
 DASHBOARD_INPUTS = {
     "date_order": "day-first or month-first in the Date order field",
     "missing": "drop or interpolate in the Missing values field",
     "missing_interpolate": "interpolate in the Missing values field",
+    "date_column": "the Date column field",
 }
 
 
