@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from bench.serve_bench import http_load  # noqa: E402
-from tests.s3server import S3TestServer, free_port_pairs  # noqa: E402
+from bench.serve_bench import http_load, start_service  # noqa: E402
+from tests.s3server import S3TestServer  # noqa: E402
 from varlib import ModelRegistry, TrainSpec, load_macrodata, train  # noqa: E402
 from varlib.store.s3 import S3Store  # noqa: E402
 
@@ -115,18 +114,8 @@ def main() -> None:
 
 def serve_throughput(server: S3TestServer, args: argparse.Namespace) -> None:
     """`python -m varlib serve` on the store: @production and latest against pinned, in one run."""
-    port = free_port_pairs(1)[0]
-    env = {**os.environ, **server.settings(), "VARLIB_STORE": "s3://scale", "PYTHONPATH": str(ROOT)}
-    service = subprocess.Popen([sys.executable, "-m", "varlib", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    service, base = start_service({**server.settings(), "VARLIB_STORE": "s3://scale"}, subprocess.DEVNULL)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         print(f"HTTP against `python -m varlib serve` ({args.http_requests} requests, {args.concurrency} at a time):")
         runs = {"pinned 0.0.1": "0.0.1", "@production (= 0.0.1)": "@production", "latest": "latest"}
         figures = {label: http_load(base, f"/models/var/versions/{path}/forecast?steps=12", args.http_requests,

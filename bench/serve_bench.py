@@ -110,6 +110,22 @@ def http_load(base_url: str, path: str, total: int, concurrency: int) -> dict[st
             "p50": p50(latencies), "p95": p95(latencies)}  # fmt: skip
 
 
+def start_service(settings: dict[str, str], log: object) -> tuple[subprocess.Popen, str]:
+    """`python -m varlib serve` on a free loopback port with these settings; (process, base URL) once it answers."""
+    port = free_port_pairs(1)[0]
+    env = {**os.environ, **settings, "PYTHONPATH": str(ROOT)}
+    service = subprocess.Popen([sys.executable, "-m", "varlib", "serve", "--port", str(port)], env=env,
+                               stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return service, base
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="samples for the cold, warm and bare-GET paths")
@@ -165,19 +181,9 @@ def main() -> None:
                  ("original/model.pkl", "var/0_0_1/model.json", "var/0_0_1/manifest.json")}  # fmt: skip
         print("object sizes: " + ", ".join(f"{key} {size:,} B" for key, size in sizes.items()))
 
-        port = free_port_pairs(1)[0]
-        env = {**os.environ, **settings, "VARLIB_STORE": f"s3://{BUCKET}", "PYTHONPATH": str(ROOT)}
         with open(workdir / "serve.log", "wb") as log:
-            service = subprocess.Popen([sys.executable, "-m", "varlib", "serve", "--port", str(port)], env=env,
-                                       stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+            service, base = start_service({**settings, "VARLIB_STORE": f"s3://{BUCKET}"}, log)
         try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(150):
-                try:
-                    urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.2)
             print(f"\nHTTP load against `python -m varlib serve` ({args.http_requests} requests, "
                   f"{args.concurrency} at a time, loopback):")  # fmt: skip
             runs = {

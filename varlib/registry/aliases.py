@@ -13,7 +13,6 @@ Signed like the index when a signing key is set; a copy older than one this proc
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from varlib.errors import IntegrityError, InvalidInput, NotFound, PreconditionFa
 from varlib.identity import MAX_USER
 from varlib.limits import Limits
 from varlib.naming import LATEST, MODEL_NAME_PATTERN, Version
+from varlib.registry.freshness import SequenceMemory
 from varlib.store.base import ModelStore
 
 ALIASES_FILE = "aliases.json"
@@ -94,8 +94,7 @@ class LifecycleStore:
         self.store = store
         self.signing_key = signing_key
         self.limits = limits
-        self._highest_seen: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self._seen = SequenceMemory()
 
     def read(self, name: str) -> Lifecycle:
         key = aliases_key(name)
@@ -147,14 +146,7 @@ class LifecycleStore:
             if not all(is_text(value, MAX_TEXT) or value is None for value in entry.values()):
                 fields.fail("holds something other than text", "event")
         if self.signing_key is not None:
-            with self._lock:
-                seen = self._highest_seen.get(name, 0)
-                if sequence < seen:
-                    raise IntegrityError(
-                        f"{key} is older (sequence {sequence}) than the one this process already read (sequence "
-                        f"{seen}): it was rolled back, so it is not used."
-                    )
-                self._highest_seen[name] = sequence
+            self._seen.check(name, sequence, key, "the one")
         return Lifecycle(aliases, deprecated, list(history), etag, sequence, latest, tracks_latest)
 
     def update(self, name: str, change: Callable[[Lifecycle], dict[str, Any] | None]) -> Lifecycle:
@@ -177,8 +169,7 @@ class LifecycleStore:
         raise StoreError(f"{aliases_key(name)} kept changing while this change was made; try again.")
 
     def _write(self, name: str, lifecycle: Lifecycle) -> None:
-        with self._lock:
-            sequence = max(lifecycle.sequence, self._highest_seen.get(name, 0)) + 1
+        sequence = self._seen.next_after(name, lifecycle.sequence)
         document = {"format": ALIASES_FORMAT, "model": name, "updated": artifact.utc_now(), "sequence": sequence}
         document |= lifecycle.to_document()
         if self.signing_key is not None:
@@ -191,8 +182,7 @@ class LifecycleStore:
             self.store.write(aliases_key(name), data, if_absent=True)
         else:
             self.store.write(aliases_key(name), data, if_match=lifecycle.etag)
-        with self._lock:
-            self._highest_seen[name] = max(self._highest_seen.get(name, 0), sequence)
+        self._seen.wrote(name, sequence)
 
 
 def describe_change(event: dict[str, Any]) -> str:

@@ -35,6 +35,7 @@ from varlib.documents import Fields, parse_json
 from varlib.errors import IntegrityError, NotFound, PreconditionFailed, StoreError, VarlibError
 from varlib.limits import Limits
 from varlib.naming import Version
+from varlib.registry.freshness import SequenceMemory
 from varlib.store.base import ModelStore
 
 INDEX_FILE = "index.json"
@@ -91,7 +92,7 @@ class VersionIndex:
         self.store = store
         self.signing_key = signing_key
         self.limits = limits
-        self._highest_seen: dict[str, int] = {}  # per model: rollback detection for signed stores
+        self._seen = SequenceMemory()  # per model: rollback detection for signed stores
         # Per model, the last state parsed, by the head's ETag: `latest` and listings read the head on every
         # request, and while it is unchanged, merging and checking a thousand entries again would repeat the work.
         self._parsed: dict[str, IndexState] = {}
@@ -161,14 +162,7 @@ class VersionIndex:
                    for v, s in removed.items()):  # fmt: skip
             top.fail("is not a sequence per version", "removed")
         if self.signing_key is not None:
-            with self._lock:
-                seen = self._highest_seen.get(name, 0)
-                if sequence < seen:
-                    raise IntegrityError(
-                        f"{key} is older (sequence {sequence}) than the index this process already read (sequence "
-                        f"{seen}): it was rolled back, so it is not used."
-                    )
-                self._highest_seen[name] = sequence
+            self._seen.check(name, sequence, key, "the index")
         return _Head(recent, segments, dict(removed), sequence, etag)
 
     def _checked_entries(self, entries: Any, key: str) -> Entries:
@@ -279,9 +273,8 @@ class VersionIndex:
 
     def _write_head(self, name: str, head: _Head) -> None:
         """Write by compare-and-swap against the head read (create-only when there was none)."""
-        with self._lock:  # never below what this process has seen, so that it keeps reading its own writes
-            floor = self._highest_seen.get(name, 0) + 1 if self.signing_key else 0
-        head.sequence = max(head.sequence + 1, floor)
+        # Never below what this process has seen (signed stores), so that it keeps reading its own writes.
+        head.sequence = self._seen.next_after(name, head.sequence) if self.signing_key else head.sequence + 1
         document = head.document(name)
         if self.signing_key is not None:
             document = artifact.sign_document(document, self.signing_key)
@@ -291,8 +284,7 @@ class VersionIndex:
         else:
             self.store.write(index_key(name), data, if_match=head.etag)
         if self.signing_key is not None:
-            with self._lock:
-                self._highest_seen[name] = max(self._highest_seen.get(name, 0), head.sequence)
+            self._seen.wrote(name, head.sequence)
 
     def merge(self, name: str, found: Entries, keep: Callable[[str], bool]) -> Entries:
         """Make the index hold `found`, keeping entries that are not in it but for which `keep(version)` holds.
