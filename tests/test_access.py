@@ -117,3 +117,14 @@ def test_a_logged_in_user_without_a_role_is_told_so(tmp_path) -> None:
         "eve@elsewhere.example has no role in varlib: ask an administrator to add you to the viewers or publishers."
     )
     assert "Train a VAR" not in page_text(at)
+
+
+def test_a_roles_mapping_that_cannot_be_read_is_one_message_not_a_traceback(tmp_path) -> None:
+    at = dashboard(tmp_path, {"is_logged_in": True, "email": "ana@bank.example"})
+    at.secrets["varlib"] = {"roles": {"publishers": "ana@bank.example"}}
+    at.run()
+    assert_no_exception(at)
+    assert [shown(e.value) for e in at.error] == [
+        "[varlib.roles] publishers must be a list of e-mail addresses, group:NAME entries or '*'."
+    ]
+    assert "Train a VAR" not in page_text(at)

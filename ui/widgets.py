@@ -163,7 +163,11 @@ def login_gate() -> None:
         st.write("Log in to see and use the models in this store.")
         st.button("Log in", type="primary", on_click=st.login)
         st.stop()
-    current = session.actor()
+    try:
+        current = session.actor()
+    except VarlibError as exc:  # e.g. a [varlib.roles] that cannot be read: one line, no page
+        show_error(exc)
+        st.stop()
     with st.sidebar:
         role = f" · {current.role}" if current is not None else ""
         st.caption(f"Logged in as {plain(session.user())}{role}")
