@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import VersionChoices, plain, show_error, show_lineage, stored_models_or_stop
+from ui.widgets import VersionChoices, data_source, plain, show_error, show_lineage, stored_models_or_stop
 from varlib import InvalidInput, VarlibError, Version
-from varlib.data import DATE_ORDERS, MACRODATA, MISSING_POLICIES
+from varlib.data import describe_frequency
 from varlib.refresh import DEFAULT_COMPARE_STEPS, MAX_COMPARE_STEPS
 from varlib.registry import next_release
 
@@ -42,25 +42,16 @@ except VarlibError as exc:
 stored = parent.levels
 st.caption(
     f"{plain(name)} {summary.version}: VAR({parent.model.lag_order}) on {plain(', '.join(parent.model.variables))}, "
-    f"data {stored.index[0].date()} to {stored.index[-1].date()} ({len(stored)} rows, {parent.model.freq}), "
+    f"data {stored.index[0].date()} to {stored.index[-1].date()} ({len(stored)} rows, "
+    f"{describe_frequency(parent.model.freq)}), "
     f"test size {len(parent.test_levels)}."
 )
 
 st.header("1. New data")
-source = st.radio("New data", ["Built-in macrodata (US, quarterly)", "Upload a CSV"], horizontal=True)
-if source.startswith("Built-in"):
-    data_choice = (MACRODATA, None, None, "error")
-else:
-    upload = st.file_uploader("CSV with a date column and the model's variables", type=["csv", "txt"])
-    c1, c2, c3 = st.columns(3)
-    date_column = c1.text_input("Date column (empty: detect)", "")
-    date_order = c2.selectbox("Date order", [None, *DATE_ORDERS], help="How to read dates such as 01/02/2018",
-                              format_func=lambda o: "detect" if o is None else o.replace("-", " "))  # fmt: skip
-    missing = c3.selectbox("Missing values", MISSING_POLICIES, help="error: refuse; drop rows; interpolate")
-    if upload is None:
-        st.info("Upload the new data: all rows, or only those after the stored data (with any revised rows).")
-        st.stop()
-    data_choice = (upload.name, upload.getvalue(), date_column.strip() or None, missing, date_order)
+data_choice = data_source("refresh", "CSV or Excel file with a date column and the model's variables: all rows, or "
+                          "only those after the stored data (with any revised rows)",
+                          "refuse: stop at an empty cell; drop: rows with one at the start or end; interpolate: "
+                          "linearly in time")  # fmt: skip
 
 with st.form("refresh_parameters"):
     c1, c2, c3 = st.columns(3)
@@ -70,15 +61,13 @@ with st.form("refresh_parameters"):
     submitted = st.form_submit_button("Refresh", type="primary")
 
 if submitted:
-    with st.status(f"Refitting {name} {summary.version} on the new data…") as status:
-        try:
+    try:
+        with st.spinner(f"Refitting {name} {summary.version} on the new data…"):
             result = session.refreshed(url, name, summary.version, summary.created, data_choice, bool(reselect),
                                        int(test_size), int(steps))  # fmt: skip
-        except InvalidInput as exc:
-            status.update(label="Not refreshed", state="error")
-            show_error(exc)
-            st.stop()
-        status.update(label=f"Refreshed {name} {summary.version}", state="complete")
+    except InvalidInput as exc:
+        show_error(exc)  # expanded, where it happened
+        st.stop()
     st.session_state[session.REFRESH] = result
     # `latest` moves once the refresh is published: from now on, the picker names the version refreshed.
     st.session_state["refresh_pin"] = summary.version

@@ -6,6 +6,7 @@ import streamlit as st
 from ui import session
 from ui.widgets import plain, show_error, show_lineage, stored_models_or_stop
 from varlib import VarlibError, Version
+from varlib.data import describe_frequency
 from varlib.registry.aliases import describe_change
 
 st.title("Registry")
@@ -71,7 +72,7 @@ if version.evaluation_only:
 ranges, packages = st.columns(2)
 ranges.subheader("Data")
 ranges.dataframe(pd.DataFrame({part: meta["data"][part] for part in ("train", "test")}).T, width="stretch")
-ranges.caption(f"Source: {plain(meta['data']['source'])} · frequency {plain(meta['data']['frequency'])} · "
+ranges.caption(f"Source: {plain(meta['data']['source'])} · {plain(describe_frequency(meta['data']['frequency']))} · "
                f"created by {plain(meta.get('created_by') or 'unknown')}")  # fmt: skip
 packages.subheader("Packages")
 packages.dataframe(pd.Series(meta["packages"], name="version"), width="stretch")

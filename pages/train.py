@@ -6,45 +6,46 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import plain, show_error
+from ui.widgets import data_source, failed_key, plain, show_error, show_reading
 from varlib import InvalidInput, TrainSpec, VarlibError
 from varlib.analysis import suggest_transforms
-from varlib.data import DATE_ORDERS, MACRODATA, MISSING_POLICIES
 from varlib.plots import plot_criteria, plot_forecast, plot_series
 from varlib.training import CRITERIA
 from varlib.transforms import TRANSFORMS
-
-DATE_ORDER_LABELS = {None: "detect", "day-first": "day first (31/12/2018)", "month-first": "month first (12/31/2018)"}
 
 st.title("Train a VAR")
 
 # 1. Data -----------------------------------------------------------------------------------------
 st.header("1. Data")
-source = st.radio("Data source", ["Built-in macrodata (US, quarterly)", "Upload a CSV"], horizontal=True)
-if source.startswith("Built-in"):
-    choice = (MACRODATA, None, None, "error")
-else:
-    upload = st.file_uploader("CSV with a date column and numeric columns", type=["csv", "txt"])
-    left, middle, right = st.columns(3)
-    date_column = left.text_input("Date column (empty: detect)", "")
-    date_order = middle.selectbox("Date order", [None, *DATE_ORDERS], format_func=DATE_ORDER_LABELS.get,
-                                  help="How to read dates such as 01/02/2018")  # fmt: skip
-    missing = right.selectbox("Missing values", MISSING_POLICIES, help="error: refuse; drop rows; interpolate")
-    if upload is None:
-        st.info("Upload a CSV to continue, or use the built-in macrodata.")
-        st.stop()
-    choice = (upload.name, upload.getvalue(), date_column.strip() or None, missing, date_order)
-
+choice = data_source("train", "CSV or Excel file with a date column and numeric columns",
+                     "refuse: stop at an empty cell; drop: rows with one at the start or end; interpolate: linearly "
+                     "in time")  # fmt: skip
 try:
     data = session.dataset(*choice)
 except InvalidInput as exc:
+    if not st.session_state.get(failed_key("train")):
+        st.session_state[failed_key("train")] = True
+        st.rerun()  # once: the reading options open, as the message may name one of them
+    reading = session.inspection(*choice) if choice[1] is not None else None
+    if reading is not None:
+        show_reading(reading)
     show_error(exc)
     st.stop()
+st.session_state[failed_key("train")] = False
+identity = session.data_identity(choice)
+kept_for = st.session_state.get(session.RESULTS_DATA)
+if kept_for is not None and kept_for != identity and session.SELECTION in st.session_state:
+    # A lag table or fit is never shown under other data than its own.
+    st.session_state.pop(session.SELECTION, None)
+    st.session_state.pop(session.RESULT, None)
+    st.info("The lag criteria and the fit shown before were computed on other data; they were cleared. Compute "
+            "them again for these data.")  # fmt: skip
 st.session_state[session.DATASET_CHOICE] = choice
+st.session_state[session.RESULTS_DATA] = identity
 for note in data.notes:
     st.info(f"Note: {plain(note)}.")
-st.caption(f"{plain(data.source)}: {len(data.frame)} rows, {data.frame.index[0].date()} to "
-           f"{data.frame.index[-1].date()}, frequency {data.freq}.")  # fmt: skip
+if data.reading is not None:
+    show_reading(data.reading)
 
 previous = st.session_state.get(session.SPEC)
 default_vars = [v for v in (previous.variables if previous else ["realgdp", "realcons"]) if v in data.variables]
@@ -101,14 +102,12 @@ with st.form("train_parameters"):
 
 if submitted:
     spec = TrainSpec.build(variables, transforms, test_size=int(test_size), max_lags=int(max_lags), trend=trend)
-    with st.status("Computing information criteria for each lag order…") as status:
-        try:
+    try:
+        with st.spinner("Computing information criteria for each lag order…"):
             selection = session.lag_selection(data, spec)
-        except VarlibError as exc:
-            status.update(label="Lag selection failed", state="error")
-            show_error(exc)
-            st.stop()
-        status.update(label=f"Criteria computed for p = {selection.table.index[0]}…{spec.max_lags}", state="complete")
+    except VarlibError as exc:
+        show_error(exc)
+        st.stop()
     st.session_state[session.SPEC] = spec
     st.session_state[session.SELECTION] = selection
     st.session_state.pop(session.RESULT, None)
@@ -140,14 +139,12 @@ else:
     fit_spec = TrainSpec(**{**asdict(spec), "lags": int(p)})
 
 if st.button("Fit VAR", type="primary"):
-    with st.status("Fitting the VAR and forecasting the test data…") as status:
-        try:
+    try:
+        with st.spinner("Fitting the VAR and forecasting the test data…"):
             st.session_state[session.RESULT] = session.fit(data, fit_spec)
-        except VarlibError as exc:
-            status.update(label="Fit failed", state="error")
-            show_error(exc)
-            st.stop()
-        status.update(label="Fitted", state="complete")
+    except VarlibError as exc:
+        show_error(exc)
+        st.stop()
 
 result = st.session_state.get(session.RESULT)
 if result is None:

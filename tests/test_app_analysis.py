@@ -38,7 +38,7 @@ def test_stationarity_panel_suggests_transforms(store_url) -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert_no_exception(at)
     assert "Stationary: ADF rejects a unit root and KPSS does not reject stationarity" in page_text(at)
-    verdicts = at.dataframe[1].value  # after the preview table
+    verdicts = at.dataframe[2].value  # after the variables and the preview tables
     assert list(verdicts.index) == ["realgdp", "realcons"]
     assert verdicts.loc["realgdp", "none"] == "non-stationary" and verdicts.loc["realgdp", "suggested"] == "logdiff"
     at.selectbox(key="transform_realgdp").set_value("none").run()

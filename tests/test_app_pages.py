@@ -189,7 +189,7 @@ def test_results_survive_switching_pages(tmp_path, monkeypatch) -> None:
 def test_bad_csv_shows_its_message(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.radio[0].set_value("Upload a CSV").run()
+    at.radio[0].set_value("Upload a file (CSV or Excel)").run()
     bad = b"date,a,b\n2000-01-01,1,2\n2000-02-01,oops,3\n2000-03-01,2,4\n"
     at.file_uploader[0].set_value(("macro.csv", bad, "text/csv")).run()
     assert_no_exception(at)
@@ -200,7 +200,7 @@ def test_good_csv_trains(tmp_path, monkeypatch, macrodata) -> None:
     monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
     frame = macrodata.frame[["realgdp", "realcons", "realinv"]]
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.radio[0].set_value("Upload a CSV").run()
+    at.radio[0].set_value("Upload a file (CSV or Excel)").run()
     at.file_uploader[0].set_value(("macro.csv", frame.to_csv().encode(), "text/csv")).run()
     assert_no_exception(at)
     assert at.multiselect[0].value == ["realgdp", "realcons"]

@@ -76,7 +76,8 @@ def test_utf8_bom_and_windows_1252_are_read() -> None:
         (b"\x00\x01\x02binary", "CSV data.csv: contains NUL bytes, so it is not a text CSV file."),
         (
             "date,gdp,cons\n2000-01-01,1,2\n2000-13-45,2,3\n2000-03-01,3,4\n",
-            "CSV data.csv: cannot read '2000-13-45' as a date in column 'date', line 3.",
+            "CSV data.csv: cannot read '2000-13-45' as a date in column 'date', line 3; give its format in date_format "
+            "(e.g. '%d.%m.%Y').",
         ),
         (
             "date,gdp,cons\n2000-01-01,1,2\n2000-01-01,2,3\n2000-03-01,3,4\n",
@@ -88,9 +89,9 @@ def test_utf8_bom_and_windows_1252_are_read() -> None:
             "2000-03-01.",
         ),
         (
-            "date,gdp,cons\n2000-01-01,1,2\n2000-02-01,2,3\n2000-03-01,3,4\n2000-05-01,3,4\n",
-            "CSV data.csv: dates in column 'date' are not evenly spaced: line 5 has 2000-05-01 where 2000-04-01 "
-            "was expected.",
+            "date,gdp,cons\n2000-01-01,1,2\n2000-02-01,2,3\n2000-03-01,3,4\n2000-03-15,3,4\n",
+            "CSV data.csv: dates in column 'date' are not evenly spaced: line 5 has 2000-03-15 where 2000-04-01 "
+            "was expected (monthly, as the first rows are).",
         ),
         (
             "date,gdp,cons\n2000-01-01,1,2\n2000-02-01,abc,3\n2000-03-01,3,4\n",
@@ -98,7 +99,7 @@ def test_utf8_bom_and_windows_1252_are_read() -> None:
         ),
         (
             "date,gdp,cons\n2000-01-01,1,2\n2000-02-01,2,\n2000-03-01,3,4\n",
-            "CSV data.csv: missing value in column 'cons', line 3 (choose missing='drop' or 'interpolate' to proceed).",
+            "CSV data.csv: missing value in column 'cons', line 3 (2000-02-01); choose missing='interpolate' to proceed.",
         ),
         (
             "date,gdp,cons\n2000-01-01,1,2\n2000-02-01,inf,3\n2000-03-01,3,4\n",
@@ -132,7 +133,9 @@ def test_csv_validation_messages(text, message) -> None:
 
 
 def test_named_date_column_must_exist() -> None:
-    rejects(GOOD, "CSV data.csv: no date column 'when' (columns: date, gdp, cons).", date_column="when")
+    rejects(
+        GOOD, "CSV data.csv: no date column 'when' (columns: date, gdp, cons); check date_column.", date_column="when"
+    )
 
 
 def test_chosen_columns_must_exist() -> None:

@@ -57,13 +57,13 @@ def test_the_cli_names_its_flag(tmp_path, capsys) -> None:
 def test_the_dashboard_names_its_field(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.radio[0].set_value("Upload a CSV").run()
+    at.radio[0].set_value("Upload a file (CSV or Excel)").run()
     at.file_uploader[0].set_value(("monthly-2018.csv", ONE_YEAR_MONTHLY, "text/csv")).run()
     assert_no_exception(at)
     assert [shown(e.value) for e in at.error] == [AMBIGUOUS + "day-first or month-first in the Date order field."]
     at.selectbox[0].set_value("day-first").run()
     assert_no_exception(at)
-    assert not at.error and "12 rows, 2018-01-01 to 2018-12-01, frequency MS" in shown(at.caption[0].value)
+    assert not at.error and "Frequency: monthly; 12 rows, 2018-01 to 2018-12." in shown(at.caption[0].value)
 
 
 @pytest.mark.parametrize(

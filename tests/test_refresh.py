@@ -96,8 +96,8 @@ def test_only_the_new_rows_are_enough(parent_registry) -> None:
         (lambda f: Dataset(f.drop(columns="realcons"), "QS-JAN", "new.csv"),
          "new.csv: no variable 'realcons', which gdp 1.0.0 uses (available: "),
         (lambda f: Dataset(f.resample("YS").last(), "YS-JAN", "annual.csv"),
-         "annual.csv: the dates have frequency YS-JAN, but gdp 1.0.0 was fitted on QS-JAN data; give data of the "
-         "same frequency."),
+         "annual.csv: the data are yearly, but gdp 1.0.0 was fitted on quarterly data; give data of the same "
+         "frequency (or aggregate them to it)."),
         (lambda f: Dataset(f.loc[:"2007-07-01"], "QS-JAN", "old.csv"),
          "old.csv: the data end at 2007-07-01, before the data of gdp 1.0.0, which end at 2008-07-01; a refresh "
          "needs data that extend them."),
@@ -199,7 +199,7 @@ def test_the_refresh_page_takes_a_csv_of_new_rows_and_shows_errors_as_messages(t
     frame.index.name = "quarter"
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/refresh.py").run()
-    at.radio[0].set_value("Upload a CSV").run()
+    at.radio[0].set_value("Upload a file (CSV or Excel)").run()
     at.file_uploader[0].set_value(("new-quarters.csv", frame.to_csv().encode(), "text/csv")).run()
     next(b for b in at.button if b.label == "Refresh").click().run()
     assert_no_exception(at)

@@ -122,7 +122,7 @@ def test_app_error_paths(scenario, s3_server, monkeypatch) -> None:
     shown = everything_shown(at)
     assert "Store unavailable: " in shown
     assert_secret_free(shown)
-    at.radio[0].set_value("Upload a CSV").run()
+    at.radio[0].set_value("Upload a file (CSV or Excel)").run()
     at.file_uploader[0].set_value(("bad.csv", b"date,a,b\n2000-01-01,1,x\n", "text/csv")).run()
     assert_secret_free(everything_shown(at))
     for page in ("pages/publish.py", "pages/forecast.py", "pages/analyze.py", "pages/compare.py", "pages/registry.py"):

@@ -30,11 +30,12 @@ from varlib import (
     VersionSummary,
     analysis,
     load_dataset,
-    read_csv,
     select_lag_order,
     train,
 )
 from varlib.access import Actor, RoleMap
+from varlib.data import Reading, ReadOptions, inspect_file, read_file
+from varlib.errors import InvalidInput
 from varlib.identity import USER_ENV, current_user
 from varlib.limits import LIMIT_SETTINGS
 from varlib.model import VarModel
@@ -44,7 +45,8 @@ from varlib.store import STORE_ENV, store_url_from_env
 from varlib.training import prepare
 
 # Session-state keys: results that must survive switching pages.
-DATASET_CHOICE = "data_choice"  # (source label, csv bytes or None, date column, missing policy, date order)
+DATASET_CHOICE = "data_choice"  # (source label, file bytes or None, ReadOptions)
+RESULTS_DATA = "train_results_data"  # data_identity of the data SELECTION and RESULT were computed on
 SPEC = "train_spec"  # TrainSpec whose lag table is shown
 SELECTION = "train_selection"  # LagSelection for SPEC
 RESULT = "train_result"  # TrainResult of the last fit
@@ -174,12 +176,28 @@ def store_problem() -> str | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def dataset(
-    source: str, csv_bytes: bytes | None, date_column: str | None, missing: str, date_order: str | None = None
-) -> Dataset:
-    if csv_bytes is None:
+def dataset(source: str, file_bytes: bytes | None, options: ReadOptions | None = None) -> Dataset:
+    """The built-in data (`file_bytes` None) or an uploaded CSV or Excel file, read with `options`."""
+    if file_bytes is None:
         return load_dataset(source)
-    return read_csv(csv_bytes, name=source, date_column=date_column or None, missing=missing, date_order=date_order)
+    return read_file(file_bytes, name=source, options=options or ReadOptions())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def inspection(source: str, file_bytes: bytes, options: ReadOptions) -> Reading | None:
+    """What reading the file detects, even where reading it needs a choice first; None if it cannot be read."""
+    try:
+        return inspect_file(file_bytes, name=source, options=options)
+    except InvalidInput:
+        return None
+
+
+def data_identity(choice: tuple) -> str:
+    """Which data a lag table or fit belongs to: the source, the file's bytes and the reading options."""
+    source, file_bytes, options = choice
+    digest = hashlib.sha256(repr((source, options)).encode())
+    digest.update(file_bytes or b"")
+    return digest.hexdigest()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from ui import session
 from varlib import InvalidInput, VarlibError, VersionSummary
+from varlib.data import Reading, ReadOptions
 from varlib.errors import DASHBOARD_INPUTS
 from varlib.naming import LATEST
 from varlib.plots import plot_forecast_revision
@@ -176,3 +177,132 @@ def login_gate() -> None:
         st.error(f"{plain(session.user())} has no role in varlib: ask an administrator to add you to the viewers or "
                  "publishers.", icon=":material/lock:")  # fmt: skip
         st.stop()
+
+
+# ----- data source --------------------------------------------------------------------------------------------
+
+BUILT_IN = "Built-in macrodata (US, quarterly)"
+UPLOAD = "Upload a file (CSV or Excel)"
+# Options as strings: a selectbox shows None as "Choose an option", not as "detect".
+DETECT = "detect"
+DATE_ORDER_LABELS = {DETECT: "detect", "day-first": "day first (31/12/2018)", "month-first": "month first (12/31/2018)"}
+SEPARATOR_LABELS = {DETECT: "detect", ",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+DECIMAL_LABELS = {DETECT: "detect", ".": "point (1.5)", ",": "comma (1,5)"}
+THOUSANDS_LABELS = {DETECT: "detect", ",": "comma (1,234)", ".": "point (1.234)", " ": "space (1 234)",
+                    "'": "apostrophe (1'234)"}  # fmt: skip
+ENCODING_LABELS = {DETECT: "detect", "utf-8": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
+KEEP_FREQUENCY = "keep"
+GAP_LABELS = {"error": "refuse", "carry-forward": "carry forward", "interpolate": "interpolate"}
+MISSING_LABELS = {"error": "refuse", "drop": "drop (start or end)", "interpolate": "interpolate"}
+
+
+def _kept(key: str, default: object) -> None:
+    """Give widget `key` its value from the last visit: Streamlit drops a widget's state when the page changes,
+    so each value is also kept under a plain key."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(f"kept_{key}", default)
+
+
+def _keep(key: str) -> object:
+    st.session_state[f"kept_{key}"] = st.session_state[key]
+    return st.session_state[key]
+
+
+def data_source(prefix: str, upload_help: str, missing_note: str) -> tuple[str, bytes | None, ReadOptions]:
+    """The data-source panel of the Train and Refresh pages: built-in data or an uploaded CSV or Excel file with
+    its reading options. The file and options are kept in the session across page switches (a file uploader
+    forgets its file when the page changes). Stops the page until there is a file."""
+    from varlib.data import MACRODATA, TARGET_FREQUENCIES
+
+    _kept(f"{prefix}_source", BUILT_IN)
+    source = st.radio("Data source", [BUILT_IN, UPLOAD], horizontal=True, key=f"{prefix}_source")
+    _keep(f"{prefix}_source")
+    if source == BUILT_IN:
+        return MACRODATA, None, ReadOptions()
+
+    uploader_key, stored_key = f"{prefix}_uploader", f"{prefix}_file"
+    fresh = uploader_key not in st.session_state  # a new visit: the uploader is empty, the kept file stays
+    upload = st.file_uploader(upload_help, type=["csv", "txt", "tsv", "xlsx", "xlsm"], key=uploader_key)
+    if upload is not None:
+        st.session_state[stored_key] = (upload.name, upload.getvalue())
+    elif not fresh:
+        st.session_state.pop(stored_key, None)  # removed from the uploader in this visit
+    stored = st.session_state.get(stored_key)
+    if stored is not None and upload is None:
+        st.caption(f"Using {plain(stored[0])} ({len(stored[1]):,} bytes), uploaded earlier in this session; upload "
+                   "another file to replace it.")  # fmt: skip
+
+    c1, c2, c3, c4 = st.columns(4)
+    shown = {"date_column": "", "date_order": DETECT, "missing": "error", "gaps": "error"}
+    for key, default in shown.items():
+        _kept(f"{prefix}_{key}", default)
+    c1.text_input("Date column (empty: detect)", key=f"{prefix}_date_column")
+    c2.selectbox("Date order", list(DATE_ORDER_LABELS), format_func=DATE_ORDER_LABELS.get,
+                 help="How to read dates such as 01/02/2018", key=f"{prefix}_date_order")  # fmt: skip
+    c3.selectbox("Missing values", list(MISSING_LABELS), format_func=MISSING_LABELS.get, help=missing_note,
+                 key=f"{prefix}_missing")  # fmt: skip
+    c4.selectbox("Calendar gaps", list(GAP_LABELS), format_func=GAP_LABELS.get, key=f"{prefix}_gaps",
+                 help="Dates absent from the calendar (business-day holidays, missing weeks)")  # fmt: skip
+    defaults = {"delimiter": DETECT, "decimal": DETECT, "thousands": DETECT, "encoding": DETECT, "sheet": "",
+                "date_format": "", "aggregate": KEEP_FREQUENCY, "aggregate_by": "mean", "start": "",
+                "end": ""}  # fmt: skip
+    for key, default in defaults.items():
+        _kept(f"{prefix}_{key}", default)
+    # Open when one is set, or when the last reading failed: its message may name a field in here.
+    opened = any(st.session_state[f"{prefix}_{k}"] != d for k, d in defaults.items()) or bool(
+        st.session_state.get(failed_key(prefix)))  # fmt: skip
+    with st.expander("More reading options: separator, decimal mark, thousands, encoding, sheet, date format, "
+                     "aggregation, date range", expanded=opened):  # fmt: skip
+        c1, c2, c3, c4 = st.columns(4)
+        c1.selectbox("Separator", list(SEPARATOR_LABELS), format_func=SEPARATOR_LABELS.get, key=f"{prefix}_delimiter")
+        c2.selectbox("Decimal mark", list(DECIMAL_LABELS), format_func=DECIMAL_LABELS.get, key=f"{prefix}_decimal")
+        c3.selectbox("Thousands separator", list(THOUSANDS_LABELS), format_func=THOUSANDS_LABELS.get,
+                     key=f"{prefix}_thousands")  # fmt: skip
+        c4.selectbox("Encoding", list(ENCODING_LABELS), format_func=ENCODING_LABELS.get, key=f"{prefix}_encoding")
+        c1, c2, c3, c4 = st.columns(4)
+        c1.text_input("Sheet (Excel; empty: the first)", key=f"{prefix}_sheet")
+        c2.text_input("Date format (empty: detect)", key=f"{prefix}_date_format", help="strftime codes, e.g. %d.%m.%Y")
+        c3.text_input("From", key=f"{prefix}_start", help="keep rows from this date: 2018-01-01, 2018Q1 or 2018M01")
+        c4.text_input("To", key=f"{prefix}_end", help="keep rows up to this date")
+        c1, c2, _ = st.columns(3)
+        c1.selectbox("Aggregate to", [KEEP_FREQUENCY, *TARGET_FREQUENCIES], key=f"{prefix}_aggregate",
+                     format_func=lambda f: "keep the frequency" if f == KEEP_FREQUENCY else f)  # fmt: skip
+        c2.selectbox("Aggregate by", ["mean", "last", "sum"], key=f"{prefix}_aggregate_by",
+                     format_func={"mean": "mean", "last": "last value", "sum": "sum"}.get)  # fmt: skip
+    kept = {key: _keep(f"{prefix}_{key}") for key in (*shown, *defaults)}
+    values = {key: None if value in (DETECT, KEEP_FREQUENCY) else value for key, value in kept.items()}
+    text = {key: (str(values[key]).strip() or None) for key in ("date_column", "sheet", "date_format", "start", "end")}
+    options = ReadOptions(
+        date_column=text["date_column"], date_order=values["date_order"], date_format=text["date_format"],
+        delimiter=values["delimiter"], decimal=values["decimal"], thousands=values["thousands"],
+        encoding=values["encoding"], sheet=text["sheet"], missing=values["missing"], gaps=values["gaps"],
+        aggregate=values["aggregate"], aggregate_by=values["aggregate_by"], start=text["start"], end=text["end"],
+    )  # fmt: skip
+    if stored is None:
+        st.info("Upload a CSV or Excel file to continue, or use the built-in macrodata.")
+        st.stop()
+    return stored[0], stored[1], options
+
+
+def failed_key(prefix: str) -> str:
+    """Set by a page whose data could not be read, so that the reading options open on the next run."""
+    return f"{prefix}_read_failed"
+
+
+def show_reading(reading: Reading) -> None:
+    """What was read and how (the same facts as `python -m varlib inspect`), and the variables."""
+    lines = reading.lines(DASHBOARD_INPUTS)
+    body = [line for line in lines[1:] if not line.startswith(("Variables", "Note:", "To choose:"))]
+    st.caption(" ".join(plain(line) for line in body))
+    table = pd.DataFrame(
+        {
+            "variable": [v.name for v in reading.variables],
+            "description": [v.description or "" for v in reading.variables],
+            "unit": [v.unit or "" for v in reading.variables],
+            "missing values": [v.missing for v in reading.variables],
+        }
+    )
+    if not table["description"].any():
+        table = table.drop(columns=["description", "unit"])
+    with st.expander(f"Variables ({len(table)})"):
+        st.dataframe(table, hide_index=True, width="stretch")

@@ -20,7 +20,19 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from varlib.artifact import VersionSummary
-from varlib.data import DATE_ORDERS, MACRODATA, MISSING_POLICIES, Dataset, load_dataset, read_csv
+from varlib.data import (
+    AGGREGATIONS,
+    DATE_ORDERS,
+    MACRODATA,
+    MISSING_POLICIES,
+    TARGET_FREQUENCIES,
+    Dataset,
+    ReadOptions,
+    inspect_file,
+    load_dataset,
+    read_csv,
+    read_excel,
+)
 from varlib.errors import CLI_INPUTS, InvalidInput, VarlibError
 from varlib.model import ORIGIN_DATA, ORIGINS, TRENDS, Forecast
 from varlib.model import iso_timestamp as model_timestamp
@@ -52,10 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     source = fit.add_mutually_exclusive_group()
     source.add_argument("--dataset", choices=[MACRODATA], help="a built-in dataset (default: macrodata)")
     source.add_argument("--csv", type=Path, help="a CSV file with a date column and numeric columns")
-    fit.add_argument("--date-column", help="the CSV's date column (default: detected)")
-    fit.add_argument("--date-order", choices=DATE_ORDERS, help="how to read dates like 01/02/2018 (default: the "
-                     "order that gives evenly spaced dates)")  # fmt: skip
-    fit.add_argument("--missing", choices=MISSING_POLICIES, default="error", help="what to do with missing values")
+    source.add_argument("--xlsx", type=Path, help="an Excel workbook (.xlsx): a sheet with a date column and numbers")
+    add_reading_options(fit)
     fit.add_argument("--columns", help="comma-separated variables (default: all)")
     fit.add_argument(
         "--transform", default="none", help="none|diff|log|logdiff for all, or per variable: a=logdiff,b=diff"
@@ -99,10 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     renew.add_argument("version", help=VERSION_HELP)
     renew_source = renew.add_mutually_exclusive_group(required=True)
     renew_source.add_argument("--csv", type=Path, help="the new data: a CSV with a date column and the variables")
+    renew_source.add_argument("--xlsx", type=Path, help="the new data: an Excel workbook (.xlsx)")
     renew_source.add_argument("--dataset", choices=[MACRODATA], help="a built-in dataset")
-    renew.add_argument("--date-column", help="the CSV's date column (default: detected)")
-    renew.add_argument("--date-order", choices=DATE_ORDERS, help="how to read dates like 01/02/2018")
-    renew.add_argument("--missing", choices=MISSING_POLICIES, default="error", help="what to do with missing values")
+    add_reading_options(renew)
     renew.add_argument("--reselect", action="store_true", help="choose the lag order again, by the stored criterion")
     renew.add_argument("--test-size", type=int, help="rows held out for testing (default: the stored test size)")
     renew.add_argument("--steps", type=int, default=DEFAULT_COMPARE_STEPS,
@@ -110,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     renew.add_argument("--publish", metavar="VERSION", help="publish the refresh as this version of NAME")
     renew.add_argument("--note", default="", help="a note stored with the published version")
     renew.add_argument("--json", action="store_true")
+
+    look = commands.add_parser("inspect", help="what reading a CSV or Excel file would give, without training")
+    look.add_argument("file", type=Path, help="a CSV file, or an Excel workbook (.xlsx)")
+    add_reading_options(look)
+    look.add_argument("--json", action="store_true")
 
     reindex = commands.add_parser("reindex", help="rebuild a model's version index from its manifests")
     reindex.add_argument("name")
@@ -203,11 +217,52 @@ def parse_transforms(text: str, variables: list[str]) -> str | dict[str, str]:
     return transforms
 
 
+def add_reading_options(parser: argparse.ArgumentParser) -> None:
+    """How to read a file; each is detected when not given (the Train page has the same fields)."""
+    group = parser.add_argument_group("reading a file (each detected when not given)")
+    group.add_argument("--date-column", help="the date column (default: detected; year and quarter columns are "
+                       "combined)")  # fmt: skip
+    group.add_argument("--date-order", choices=DATE_ORDERS, help="how to read dates like 01/02/2018 (default: the "
+                       "order that gives evenly spaced dates)")  # fmt: skip
+    group.add_argument("--date-format", help="the dates' format in strftime codes, e.g. %%d.%%m.%%Y")
+    group.add_argument("--delimiter", help="the CSV's separator: comma, semicolon, tab or pipe")
+    group.add_argument("--decimal", choices=[".", ","], help="the decimal mark")
+    group.add_argument("--thousands", help="the thousands separator: , . ' or a space")
+    group.add_argument("--encoding", help="the CSV's text encoding, e.g. utf-8, utf-16, cp1252")
+    group.add_argument("--sheet", help="the Excel sheet (default: the first)")
+    group.add_argument("--missing", choices=MISSING_POLICIES, default="error", help="empty cells: error (refuse; "
+                       "the default), drop (rows at the start or end), interpolate")  # fmt: skip
+    group.add_argument("--fill-gaps", choices=["carry-forward", "interpolate"],
+                       help="dates absent from the calendar (business-day holidays, missing weeks): carry the last "
+                       "value forward, or interpolate")  # fmt: skip
+    group.add_argument("--aggregate", choices=list(TARGET_FREQUENCIES), help="aggregate to this lower frequency")
+    group.add_argument("--aggregate-by", choices=AGGREGATIONS, default="mean", help="how to aggregate (default: "
+                       "mean)")  # fmt: skip
+    group.add_argument("--start", help="keep rows from this date (2018-01-01, 2018Q1 or 2018M01)")
+    group.add_argument("--end", help="keep rows up to this date")
+
+
+def reading_options(args: argparse.Namespace) -> ReadOptions:
+    return ReadOptions(
+        date_column=args.date_column, date_order=args.date_order, date_format=args.date_format,
+        delimiter=args.delimiter, decimal=args.decimal, thousands=args.thousands, encoding=args.encoding,
+        sheet=args.sheet, missing=args.missing, gaps=args.fill_gaps or "error", aggregate=args.aggregate,
+        aggregate_by=args.aggregate_by, start=args.start, end=args.end,
+    )  # fmt: skip
+
+
 def _load_data(args: argparse.Namespace, columns: list[str] | None) -> Dataset:
     if args.csv is not None:
-        return read_csv(args.csv, date_column=args.date_column, columns=columns, missing=args.missing,
-                        date_order=args.date_order)  # fmt: skip
+        return read_csv(args.csv, columns=columns, options=reading_options(args))
+    if args.xlsx is not None:
+        return read_excel(args.xlsx, columns=columns, options=reading_options(args))
     return load_dataset(args.dataset or MACRODATA)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    reading = inspect_file(args.file, options=reading_options(args))
+    _emit(args, reading.to_json(CLI_INPUTS), "\n".join(reading.lines(CLI_INPUTS)))
+    return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -413,7 +468,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if args.publish:
         registry.planned_keys(args.name, args.publish)  # refuse a bad version before the fit
     parent = registry.load(args.name, args.version)
-    dataset = _load_data(args, parent.model.variables if args.csv is not None else None)
+    dataset = _load_data(args, parent.model.variables if args.csv is not None or args.xlsx is not None else None)
     refreshed = refresh(parent, dataset, reselect=args.reselect, test_size=args.test_size, compare_steps=args.steps)
     payload = refresh_summary(refreshed)
     text = format_refresh(refreshed)
@@ -586,6 +641,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "train": cmd_train,
+    "inspect": cmd_inspect,
     "list": cmd_list,
     "show": cmd_show,
     "forecast": cmd_forecast,

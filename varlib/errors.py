@@ -46,21 +46,51 @@ class InvalidInput(VarlibError):
 # How each input is named, per front end (see InvalidInput.worded).
 LIBRARY_INPUTS = {
     "date_order": "the date order (date_order='day-first' or 'month-first')",
+    "date_format": "date_format (e.g. '%d.%m.%Y')",
     "missing": "missing='drop' or 'interpolate'",
     "missing_interpolate": "missing='interpolate'",
     "date_column": "date_column",
+    "delimiter": "delimiter",
+    "decimal": "the decimal mark (decimal='.' or ',')",
+    "thousands": "thousands",
+    "encoding": "encoding",
+    "sheet": "sheet",
+    "gaps": "gaps='carry-forward' or 'interpolate'",
+    "aggregate": "aggregate='monthly', 'quarterly' or 'yearly'",
+    "start": "start",
+    "end": "end",
 }
 CLI_INPUTS = {
     "date_order": "--date-order day-first or --date-order month-first",
+    "date_format": "--date-format (e.g. %d.%m.%Y)",
     "missing": "--missing drop or --missing interpolate",
     "missing_interpolate": "--missing interpolate",
     "date_column": "--date-column",
+    "delimiter": "--delimiter",
+    "decimal": "--decimal . or --decimal ,",
+    "thousands": "--thousands",
+    "encoding": "--encoding",
+    "sheet": "--sheet",
+    "gaps": "--fill-gaps carry-forward or interpolate",
+    "aggregate": "--aggregate monthly, quarterly or yearly",
+    "start": "--start",
+    "end": "--end",
 }
 DASHBOARD_INPUTS = {
     "date_order": "day-first or month-first in the Date order field",
+    "date_format": "the Date format field (e.g. %d.%m.%Y)",
     "missing": "drop or interpolate in the Missing values field",
     "missing_interpolate": "interpolate in the Missing values field",
     "date_column": "the Date column field",
+    "delimiter": "the Separator field",
+    "decimal": "the Decimal mark field",
+    "thousands": "the Thousands separator field",
+    "encoding": "the Encoding field",
+    "sheet": "the Sheet field",
+    "gaps": "carry forward or interpolate in the Calendar gaps field",
+    "aggregate": "a frequency in the Aggregate to field",
+    "start": "the From field",
+    "end": "the To field",
 }
 
 

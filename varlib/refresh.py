@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from varlib.artifact import ModelVersion, sha256_hex, to_json
-from varlib.data import Dataset
+from varlib.data import Dataset, describe_frequency
 from varlib.errors import InvalidInput
 from varlib.model import ORIGIN_DATA, ORIGIN_TRAIN, Forecast, iso_timestamp
 from varlib.training import TrainResult, train
@@ -115,8 +115,8 @@ def refresh(
     stored_freq = pd.tseries.frequencies.to_offset(parent.model.freq)
     if pd.tseries.frequencies.to_offset(dataset.freq) != stored_freq:
         raise InvalidInput(
-            f"{dataset.source}: the dates have frequency {dataset.freq}, but {label} was fitted on {parent.model.freq} "
-            "data; give data of the same frequency."
+            f"{dataset.source}: the data are {describe_frequency(dataset.freq)}, but {label} was fitted on "
+            f"{describe_frequency(parent.model.freq)} data; give data of the same frequency (or aggregate them to it)."
         )
     stored = parent.levels
     new = dataset.frame[variables]
