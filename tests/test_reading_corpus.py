@@ -57,6 +57,7 @@ def assert_values(frame: pd.DataFrame, kind: str, scale: tuple[float, float] = (
         ("annual.csv", "yearly", "YS-JAN", "yearly", (1, 1), ["Population", "Output"]),
         ("excel_unicode_text.txt", "quarterly", "QS-JAN", "quarterly", (1, 1), ["realgdp", "realcons"]),
         ("snb_swiss.csv", "monthly", "MS", "monthly", (0.01, 0.01), ["M2", "M3"]),
+        ("rats_quarterly.csv", "quarterly", "QS-JAN", "quarterly", (1, 1), ["gnp", "m2"]),
     ],
     ids=lambda v: v if isinstance(v, str) and "." in v else None,
 )  # fmt: skip
@@ -86,6 +87,37 @@ def test_the_reading_says_what_was_detected() -> None:
     assert read("excel_unicode_text.txt").reading.encoding == "UTF-16 (BOM)"
     assert read("eviews_monthly.csv").reading.date_format == "month labels (YYYYMmm)"
     assert read("imf_quarterly.csv").reading.date_format == "quarter labels (YYYYQn)"
+
+
+def test_a_bls_download_with_its_preamble_series_id_and_periods() -> None:
+    """A preamble above the header, an identifier column, Year with Period M01-M12, a separator ending each line."""
+    dataset = read("bls_monthly.csv")
+    assert dataset.freq == "MS" and dataset.variables == ["Value"] and len(dataset.frame) == 48
+    assert dataset.frame.index[0] == pd.Timestamp("2010-01-01")
+    assert dataset.frame["Value"].iloc[-1] == pytest.approx(value(47, 0) / 10)
+    assert dataset.notes == [
+        "the header is on line 7; the 6 lines above it were skipped",
+        "dates combined from the 'Year' and 'Period' columns",
+        "left out column 'Series ID', which holds text, not numbers",
+        # BLS prints the CPI with three decimals: 100.000 could be a thousands point, which no other cell refutes.
+        "numbers such as '100.000' (column 'Value', line 8) were read with a decimal point, which no number in the "
+        "file contradicts; choose the decimal mark if that is wrong",
+    ]
+    assert dataset.reading.date_format == "year and month columns ('Year', 'Period')"
+    # Lines keep their numbers in the file: the first data row is line 8.
+    text = (DATA / "bls_monthly.csv").read_text().replace("2010,M03,", "2010,M13,")
+    with pytest.raises(InvalidInput) as info:
+        read_csv(text.encode(), name="bls.csv")
+    assert str(info.value) == "CSV bls.csv: month 'M13' in column 'Period', line 10, is not a month from 1 to 12."
+
+
+def test_colon_labels_too_few_to_tell_are_refused() -> None:
+    with pytest.raises(InvalidInput) as info:
+        read_csv(b"dates,x\n1960:1,1\n1960:2,2\n1960:3,3\n", name="short.csv")
+    assert str(info.value) == (
+        "CSV short.csv: cannot read '1960:1' as a date in column 'dates', line 2; give its format in date_format "
+        "(e.g. '%d.%m.%Y')."
+    )
 
 
 def test_a_european_export_read_as_comma_separated_names_the_separator() -> None:

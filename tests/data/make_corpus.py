@@ -98,6 +98,16 @@ def main() -> None:
     write("mixed_decimal_marks.csv", ["date,a,b"]
           + [f'{t:%Y-%m-%d},{value(i, 0)},"{european(value(i, 1))}"' for i, t in enumerate(m)])  # fmt: skip
 
+    # A BLS download: a preamble above the header, a series id column, Year and Period (M01-M12), a trailing comma.
+    bls = pd.date_range("2010-01-01", periods=48, freq="MS")
+    write("bls_monthly.csv", ["Series Id:           CUUR0000SA0", "Seasonally Adjusted", "Series Title:        All "
+          "items in U.S. city average, all urban consumers", "Area:                U.S. city average", "", "",
+          "Series ID,Year,Period,Value,"]
+          + [f"CUUR0000SA0,{t.year},M{t.month:02d},{value(i, 0) / 10:.3f}," for i, t in enumerate(bls)])  # fmt: skip
+    # RATS, JMulTi and old EViews write quarters as 1960:1.
+    write("rats_quarterly.csv", ["dates,gnp,m2"]
+          + [f"{t.year}:{t.quarter},{value(i, 0)},{value(i, 1)}" for i, t in enumerate(q)])  # fmt: skip
+
 
 if __name__ == "__main__":
     main()

@@ -15,12 +15,14 @@ from varlib.data.numbers import looks_numeric
 from varlib.errors import InvalidInput
 
 DATE_ORDERS = ("day-first", "month-first")
-DATE_COLUMN_HINTS = ("date", "time", "period", "quarter", "month", "year", "timestamp", "obs", "observation")
+DATE_COLUMN_HINTS = ("date", "dates", "time", "period", "time_period", "quarter", "month", "year", "timestamp", "datetime",
+                     "obs", "observation", "observation_date", "week", "day")
 EARLIEST_DATE = pd.Timestamp("1700-01-01")
 LATEST_DATE = pd.Timestamp("2199-12-31")  # pandas' timestamps end in 2262: leave room for long forecasts
 
-_TIME_ZONE = re.compile(r"(?<=\d)(?:[Zz]|[+-]\d{2}:?\d{2})$")
-_TIME_OF_DAY = r"\d:\d\d"  # a zone follows a time: in 'Jan-1-1995', '-1995' is a year, not an offset
+_TIME_ZONE = re.compile(r"(?:[Zz]|[+-]\d{2}:?\d{2})$")  # no look-behind: pyarrow's regex engine runs it in C
+# a zone follows a time of day: in "Jan-1-1995", "-1995" is a year, not an offset
+_ZONED = r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s?(?:[Zz]|[+-]\d{2}:?\d{2})$"
 _DETECTION_SAMPLE = 50  # cells tried per column when looking for the date column
 # Period labels as statistical offices and EViews write them; pandas is dropping them from to_datetime.
 _QUARTER_LABEL = re.compile(r"^(\d{4})\s*[-:]?\s*[Qq]([1-4])$|^[Qq]([1-4])\s*[-/ ]\s*(\d{4})$")
@@ -31,9 +33,9 @@ _NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _line(row: int) -> int:
-    """File line of data row `row` (0-based): the header is line 1."""
-    return row + 2
+def _line(values: pd.Series | pd.DataFrame, row: int) -> int:
+    """The file line of row `row` (0-based) of a column: tables are indexed by their rows' lines."""
+    return int(values.index[row])
 
 
 def find_date_column(table: pd.DataFrame, date_column: str | None, label: str) -> str:
@@ -79,15 +81,20 @@ _PERIOD_NAMES = {"quarter": 4, "qtr": 4, "q": 4, "month": 12, "mon": 12, "m": 12
 def combine_period_columns(
     table: pd.DataFrame, label: str
 ) -> tuple[pd.DataFrame, str, pd.DatetimeIndex, str, list[str]] | None:
-    """Dates from a `year` column and a `quarter` (1-4, or Q1-Q4) or `month` (1-12) column; None if there are none."""
+    """Dates from a `year` column and a `quarter` (1-4, or Q1-Q4) or `month` (1-12) column, or a `period` column of
+    Q01-Q04 or M01-M12 as the US Bureau of Labor Statistics writes them; None if there are none."""
     lower = {c.strip().lower(): c for c in table.columns}
-    if any(name in lower for name in ("date", "time", "timestamp", "period")):
-        return None  # a file with its own date column keeps it; year and month are then just columns
     year_col = next((lower[n] for n in _YEAR_NAMES if n in lower), None)
     period_col = next((lower[n] for n in _PERIOD_NAMES if n in lower), None)
+    periods = _PERIOD_NAMES[period_col.strip().lower()] if period_col else None
+    if year_col is not None and period_col is None and "period" in lower:
+        codes = table[lower["period"]].str.strip().str.upper()
+        if codes.str.match(r"^[QM]\d{1,2}$").all() and codes.str[0].nunique() == 1:
+            period_col, periods = lower["period"], 4 if codes.iloc[0].startswith("Q") else 12
+    elif any(name in lower for name in ("date", "time", "timestamp", "period")):
+        return None  # a file with its own date column keeps it; year and month are then just columns
     if year_col is None or period_col is None:
         return None
-    periods = _PERIOD_NAMES[period_col.strip().lower()]
     kind = "quarter" if periods == 4 else "month"
     years = pd.to_numeric(table[year_col].str.strip(), errors="coerce")
     numbers = pd.to_numeric(table[period_col].str.strip().str.upper().str.removeprefix("Q").str.removeprefix("M"),
@@ -95,25 +102,28 @@ def combine_period_columns(
     bad_year = np.flatnonzero(~years.between(EARLIEST_DATE.year, LATEST_DATE.year).to_numpy() | (years % 1 != 0))
     if len(bad_year):
         row = int(bad_year[0])
-        raise InvalidInput(f"{label}: year {table[year_col].iloc[row]!r} in column {year_col!r}, line {_line(row)}, "
-                           f"is not a year from {EARLIEST_DATE.year} to {LATEST_DATE.year}.")  # fmt: skip
+        raise InvalidInput(f"{label}: year {table[year_col].iloc[row]!r} in column {year_col!r}, line "
+                           f"{_line(table, row)}, is not a year from {EARLIEST_DATE.year} to "
+                           f"{LATEST_DATE.year}.")  # fmt: skip
     bad_period = np.flatnonzero(~numbers.between(1, periods).to_numpy() | (numbers % 1 != 0))
     if len(bad_period):
         row = int(bad_period[0])
         raise InvalidInput(f"{label}: {kind} {table[period_col].iloc[row]!r} in column {period_col!r}, line "
-                           f"{_line(row)}, is not a {kind} from 1 to {periods}.")  # fmt: skip
+                           f"{_line(table, row)}, is not a {kind} from 1 to {periods}.")  # fmt: skip
     months = numbers.astype(int) * 3 - 2 if periods == 4 else numbers.astype(int)
     dates = pd.DatetimeIndex(pd.to_datetime(pd.DataFrame({"year": years.astype(int), "month": months, "day": 1})))
     name = f"{year_col}+{period_col}"
     rest = table.drop(columns=[year_col, period_col])
     note = f"dates combined from the {year_col!r} and {period_col!r} columns"
-    return rest, name, dates, f"{year_col} and {kind} columns", [note]
+    return rest, name, dates, f"year and {kind} columns ({year_col!r}, {period_col!r})", [note]
 
 
 def _labels_to_iso(text: pd.Series) -> tuple[pd.Series, str | None]:
     """Period labels written as ISO dates (their first day), and what kind of labels they were."""
     normalised = text.copy()
     kinds = []
+    if len(text) and _COLON_LABEL.match(text.iloc[0]) and text.str.match(_COLON_LABEL.pattern).all():
+        return _colon_labels(text)
     # Cheap test first: extracting from a million ISO timestamps costs seconds.
     if not len(text) or not text.str.contains(r"[QqMm]", regex=True).any():
         return normalised, None
@@ -132,6 +142,22 @@ def _labels_to_iso(text: pd.Series) -> tuple[pd.Series, str | None]:
     return normalised, kinds[0] if len(kinds) == 1 and (is_quarter | is_month).all() else None
 
 
+_COLON_LABEL = re.compile(r"^(\d{4}):(\d{1,2})$")
+
+
+def _colon_labels(text: pd.Series) -> tuple[pd.Series, str | None]:
+    """1960:1 (EViews, JMulTi, RATS): quarters when the periods wrap after 4, months when they reach 5 to 12. Too few
+    rows to tell (four or fewer, all at most 4) are left unread, and so refused as dates."""
+    parts = text.str.extract(_COLON_LABEL)
+    periods = parts[1].astype(int)
+    if periods.max() > 12 or periods.min() < 1 or (periods.max() <= 4 and len(text) <= 4):
+        return text, None
+    quarterly = periods.max() <= 4
+    months = periods * 3 - 2 if quarterly else periods
+    iso = parts[0] + "-" + months.map("{:02d}".format) + "-01"
+    return iso, "quarter labels (YYYY:q)" if quarterly else "month labels (YYYY:mm)"
+
+
 def _to_datetime(values: pd.Series) -> tuple[pd.Series, np.ndarray, str | None, str]:
     """Parsed dates (NaT where unreadable), a mask of dates outside EARLIEST_DATE..LATEST_DATE, a note, and how
     the dates were written, in words.
@@ -141,8 +167,7 @@ def _to_datetime(values: pd.Series) -> tuple[pd.Series, np.ndarray, str | None, 
     """
     text = values.str.strip()
     normalised, label_kind = _labels_to_iso(text)
-    zoned = (normalised.str.contains(_TIME_ZONE.pattern, na=False, regex=True)
-             & normalised.str.contains(_TIME_OF_DAY, na=False, regex=True)).to_numpy()  # fmt: skip
+    zoned = normalised.str.contains(_ZONED, na=False, regex=True).to_numpy()
     note = None
     if zoned.any():
         unzoned = normalised.where(~zoned, normalised.str.replace(_TIME_ZONE.pattern, "", regex=True))
@@ -221,7 +246,7 @@ def _numeric_dates(values: pd.Series, col: str, label: str, date_order: str | No
         day_first, month_first = (readings[o].iloc[row].date() for o in DATE_ORDERS)
         raise InvalidInput(
             f"{label}: the dates in column {col!r} read evenly spaced both day-first ({example!r} on line "
-            f"{_line(row)} as {day_first}) and month-first (as {month_first}); choose {{input:date_order}}."
+            f"{_line(values, row)} as {day_first}) and month-first (as {month_first}); choose {{input:date_order}}."
         )
     if len(fits) == 1:
         return readings[fits[0]], f"dates read {fits[0]} ({'DD/MM/YYYY' if fits[0] == 'day-first' else 'MM/DD/YYYY'})"
@@ -238,8 +263,8 @@ def _check_range(parsed: pd.Series, values: pd.Series, col: str, label: str) -> 
     if outside.any():
         row = int(np.flatnonzero(outside)[0])
         raise InvalidInput(
-            f"{label}: date {values.iloc[row]!r} in column {col!r}, line {_line(row)}, is outside the supported "
-            f"range {EARLIEST_DATE.date()} to {LATEST_DATE.date()}."
+            f"{label}: date {values.iloc[row]!r} in column {col!r}, line {_line(values, row)}, is outside the "
+            f"supported range {EARLIEST_DATE.date()} to {LATEST_DATE.date()}."
         )
 
 
@@ -256,8 +281,8 @@ def parse_dates(
         bad = np.flatnonzero(parsed.isna().to_numpy())
         if len(bad):
             row = int(bad[0])
-            raise InvalidInput(f"{label}: cannot read {values.iloc[row]!r} as a date in the format {date_format!r} "
-                               f"in column {col!r}, line {_line(row)}; check {{input:date_format}}.")  # fmt: skip
+            raise InvalidInput(f"{label}: cannot read {values.iloc[row]!r} as a date in the format {date_format!r} in "
+                               f"column {col!r}, line {_line(values, row)}; check {{input:date_format}}.")  # fmt: skip
         _check_range(parsed, values, col, label)
         return pd.DatetimeIndex(parsed.astype("datetime64[ns]")), f"the format {date_format!r}", []
     numeric = _numeric_dates(values, col, label, date_order)
@@ -267,7 +292,7 @@ def parse_dates(
         if len(bad):
             row = int(bad[0])
             raise InvalidInput(f"{label}: cannot read {values.iloc[row]!r} as a {date_order} date in column "
-                               f"{col!r}, line {_line(row)}; check {{input:date_order}}.")  # fmt: skip
+                               f"{col!r}, line {_line(values, row)}; check {{input:date_order}}.")  # fmt: skip
         _check_range(parsed, values, col, label)
         order = "day-first" if "day-first" in note else "month-first"
         words = "day first (DD/MM/YYYY)" if order == "day-first" else "month first (MM/DD/YYYY)"
@@ -276,14 +301,14 @@ def parse_dates(
     if out_of_range.any():
         row = int(np.flatnonzero(out_of_range)[0])
         raise InvalidInput(
-            f"{label}: date {values.iloc[row]!r} in column {col!r}, line {_line(row)}, is outside the supported "
-            f"range {EARLIEST_DATE.date()} to {LATEST_DATE.date()}."
+            f"{label}: date {values.iloc[row]!r} in column {col!r}, line {_line(values, row)}, is outside the "
+            f"supported range {EARLIEST_DATE.date()} to {LATEST_DATE.date()}."
         )
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if len(bad):
         row = int(bad[0])
         raise InvalidInput(f"{label}: cannot read {values.iloc[row]!r} as a date in column {col!r}, line "
-                           f"{_line(row)}; give its format in {{input:date_format}}.")  # fmt: skip
+                           f"{_line(values, row)}; give its format in {{input:date_format}}.")  # fmt: skip
     return pd.DatetimeIndex(parsed), kind, [note] if note else []
 
 

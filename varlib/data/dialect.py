@@ -71,44 +71,91 @@ def _checked(decoded: Decoded, label: str) -> Decoded:
     return decoded
 
 
-def detect_delimiter(text: str) -> str:
-    """The separator that splits the header and the first lines into the same number (two or more) of fields;
-    among those, the one splitting most lines alike, then the one giving most fields. Quotes are respected, so a
-    quoted `1,5` does not count as two fields."""
-    lines = [line for line in text[:200_000].splitlines()[:_SAMPLE_LINES] if line.strip()]
-    if not lines:
-        return ","
-    best, best_score = ",", (-1.0, 0)
-    sample = "\n".join(lines)
-    for delimiter in DELIMITERS:
-        if delimiter not in lines[0]:
+@dataclass(frozen=True)
+class Layout:
+    delimiter: str
+    header_line: int  # 0-based line of the header: lines above it (titles, notes, a series id) are a preamble
+
+
+_MAX_PREAMBLE = 40  # records looked at for the header
+_AGREEING = 0.9  # the share of records below the header that must have its number of fields
+
+
+def detect_layout(text: str, delimiter: str | None = None) -> Layout:
+    """The separator (or the one given) and the header line: the first record from which (nearly) every record
+    has the same number (two or more) of fields. Quotes are respected, so a quoted `1,5` is one field; trailing
+    empty fields (a separator at the end of each line) do not count. Among separators, the one that splits most
+    records alike wins, then the one giving most fields."""
+    sample = text[:200_000]
+    best, best_score = Layout(delimiter or ",", 0), (-1, 0)
+    for candidate in [delimiter] if delimiter else DELIMITERS:
+        if candidate not in sample:
             continue
-        try:
-            counts = [len(row) for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
-        except csv.Error:
+        records = _records(sample, candidate)
+        if not records:
             continue
-        header = counts[0]
-        if header < 2:
+        # The first record is the header unless (nearly) all below disagree with it: then a preamble is looked for.
+        start = 0
+        first_line = sample.split("\n", 1)[0]
+        # A one-field first line that another separator would split is a header read with the wrong separator (its
+        # message names the right one), not a title above the table.
+        wrong_separator = records[0][2] == 1 and any(d in first_line for d in DELIMITERS if d != candidate)
+        if _agreeing(records, 0) < _AGREEING * len(records) and not wrong_separator:
+            start = next((i for i in range(1, min(_MAX_PREAMBLE, len(records) - 2))
+                          if records[i][2] >= 2 and _agreeing(records, i) >= _AGREEING * (len(records) - i)),
+                         0)  # fmt: skip
+        if records[start][2] < 2:
             continue
-        agreeing = sum(count == header for count in counts) / len(counts)
-        score = (agreeing, header)
+        score = (_agreeing(records, start), records[start][2])
         if score > best_score:
-            best, best_score = delimiter, score
+            best, best_score = Layout(candidate, records[start][0]), score
     return best
 
 
-def parse_table(text: str, label: str, delimiter: str) -> pd.DataFrame:
-    """Every cell as text, with the header's names checked."""
+def _agreeing(records: list[tuple[int, int, int]], start: int) -> int:
+    """Records from `start` on with the number of fields of the one at `start` (counted with or without trailing
+    empty fields: a header may end with a separator its rows lack, and a row may lack its last, empty value)."""
+    _, full, stripped = records[start]
+    return sum(f == full or s == stripped for _, f, s in records[start:])
+
+
+def _records(sample: str, delimiter: str) -> list[tuple[int, int, int]]:
+    """(first line, fields, fields without trailing empty ones) of each non-blank record of the sample."""
+    reader = csv.reader(io.StringIO(sample, newline="\n"), delimiter=delimiter)
+    records, line = [], 0
     try:
-        table = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skipinitialspace=True,
-                            skip_blank_lines=True)  # fmt: skip
+        for row in reader:
+            fields = len(row)
+            while row and not row[-1].strip():
+                row = row[:-1]
+            if row:
+                records.append((line, fields, len(row)))
+            line = reader.line_num
+            if len(records) >= _SAMPLE_LINES:
+                break
+    except csv.Error:
+        pass  # a quote left open in the sample: what was read so far decides
+    return records
+
+
+def parse_table(text: str, label: str, layout: Layout) -> pd.DataFrame:
+    """Every cell as text, from the header line on, indexed by each row's line in the file; the header's names
+    checked."""
+    body = "\n".join(text.split("\n")[layout.header_line :]) if layout.header_line else text
+    try:
+        table = pd.read_csv(io.StringIO(body), sep=layout.delimiter, dtype=str, keep_default_na=False,
+                            skipinitialspace=True, skip_blank_lines=True)  # fmt: skip
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise InvalidInput(f"{label}: not a valid CSV table ({_first_line(str(exc))}).") from None
+    table.index = pd.RangeIndex(layout.header_line + 2, layout.header_line + 2 + len(table))
     return checked_header(table, label)
 
 
 def checked_header(table: pd.DataFrame, label: str) -> pd.DataFrame:
     table.columns = [str(c).strip() for c in table.columns]
+    # A separator at the end of every line (or an empty spreadsheet column) makes an unnamed, empty column.
+    empty = [c for c in table.columns if (c == "" or c.startswith("Unnamed:")) and not table[c].str.strip().any()]
+    table = table.drop(columns=empty)
     unnamed = [i for i, c in enumerate(table.columns) if c == "" or c.startswith("Unnamed:")]
     if unnamed:
         raise InvalidInput(f"{label}: column {unnamed[0] + 1} has no name in the header line.")

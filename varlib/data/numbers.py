@@ -48,6 +48,15 @@ def looks_numeric(values: pd.Series) -> bool:
     return bool(unplain.str.match(_ANY_NUMBER).all())
 
 
+def holds_no_number(values: pd.Series) -> bool:
+    """Whether no cell is a number in any convention: an identifier or label column."""
+    text = values.str.strip()
+    present = text[~text.isin(MISSING_MARKERS)]
+    if not len(present) or pd.to_numeric(present, errors="coerce").notna().any():  # fast in C for number columns
+        return False
+    return not present.str.match(_ANY_NUMBER.pattern).any()
+
+
 @dataclass
 class _Evidence:
     decimal: dict[str, tuple[str, str, int]]  # mark -> (cell, column, row) that shows it is the decimal mark
@@ -64,7 +73,7 @@ def _gather(columns: dict[str, pd.Series]) -> _Evidence:
         text = values.iloc[:_EVIDENCE_SAMPLE].str.strip()
         marked = text.str.contains(r"[.,' \u00a0\u202f]", regex=True).to_numpy()
         for row, cell in zip(np.flatnonzero(marked), text[marked], strict=True):
-            found = (cell, col, int(row))
+            found = (cell, col, int(text.index[row]))  # the cell, its column and its line in the file
             if "e" in cell.lower() and "." in cell:
                 evidence.decimal.setdefault(".", found)
                 continue
@@ -107,8 +116,8 @@ def detect_number_format(
         if len(marks) == 2:
             (a_cell, a_col, a_row), (b_cell, b_col, b_row) = evidence.decimal["."], evidence.decimal[","]
             raise InvalidInput(
-                f"{label}: numbers use both '.' ({a_cell!r} in column {a_col!r}, line {a_row + 2}) and ',' "
-                f"({b_cell!r} in column {b_col!r}, line {b_row + 2}) as the decimal mark; choose {{input:decimal}}."
+                f"{label}: numbers use both '.' ({a_cell!r} in column {a_col!r}, line {a_row}) and ',' "
+                f"({b_cell!r} in column {b_col!r}, line {b_row}) as the decimal mark; choose {{input:decimal}}."
             )
         if marks:
             decimal = marks[0]
@@ -122,7 +131,7 @@ def detect_number_format(
             other = "." if mark == "," else ","
             whole, _, fraction = cell.partition(mark)
             raise InvalidInput(
-                f"{label}: {cell!r} in column {col!r}, line {row + 2}, reads as {whole}{other}{fraction} with a "
+                f"{label}: {cell!r} in column {col!r}, line {row}, reads as {whole}{other}{fraction} with a "
                 f"decimal {_mark_name(mark)} and as {whole}{fraction} with a thousands {_mark_name(mark)}, and no "
                 f"other number in the file tells which; choose {{input:decimal}}."
             )
@@ -133,7 +142,7 @@ def detect_number_format(
                 cell, col, row = evidence.ambiguous[mark]
                 reading = "a decimal point" if mark == "." else "a thousands comma"
                 assumed = (
-                    f"numbers such as {cell!r} (column {col!r}, line {row + 2}) were read with {reading}, "
+                    f"numbers such as {cell!r} (column {col!r}, line {row}) were read with {reading}, "
                     "which no number in the file contradicts; choose the decimal mark if that is wrong"
                 )
     if thousands is None:
@@ -164,11 +173,11 @@ def parse_numbers(values: pd.Series, col: str, label: str, number_format: Number
         row = int(bad[0])
         cell = values.iloc[row]
         read_as = f" (read with {dialect})" if re.search(r"[.,;'\s\t|]", cell.strip()) else ""
-        raise InvalidInput(f"{label}: non-numeric value {cell!r} in column {col!r}, line {row + 2}{read_as}.")
+        raise InvalidInput(f"{label}: non-numeric value {cell!r} in column {col!r}, line {values.index[row]}{read_as}.")
     infinite = np.flatnonzero(np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)))
     if len(infinite):
         row = int(infinite[0])
-        raise InvalidInput(f"{label}: infinite value in column {col!r}, line {row + 2}.")
+        raise InvalidInput(f"{label}: infinite value in column {col!r}, line {values.index[row]}.")
     return numbers.to_numpy(dtype=float, na_value=np.nan)
 
 

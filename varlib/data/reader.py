@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -140,6 +140,7 @@ class _Context:
     delimiter: str | None = None
     sheet: str | None = None
     typed_numbers: bool = False  # Excel cells hold numbers, not text in a convention
+    notes: list[str] = field(default_factory=list)
 
 
 def _csv_table(raw: bytes, label: str, options: ReadOptions) -> tuple[pd.DataFrame, _Context]:
@@ -150,8 +151,9 @@ def _csv_table(raw: bytes, label: str, options: ReadOptions) -> tuple[pd.DataFra
     decoded = dialect.decode(raw, label, options.encoding)
     if not decoded.text.strip():
         raise InvalidInput(f"{label}: the file is empty.")
-    delimiter = options.delimiter or dialect.detect_delimiter(decoded.text)
-    table = dialect.parse_table(decoded.text, label, delimiter)
+    layout = dialect.detect_layout(decoded.text, options.delimiter)
+    delimiter = layout.delimiter
+    table = dialect.parse_table(decoded.text, label, layout)
     if len(table.columns) == 1:
         others = [d for d in dialect.DELIMITERS if d != delimiter and d in table.columns[0]]
         if others:
@@ -159,7 +161,18 @@ def _csv_table(raw: bytes, label: str, options: ReadOptions) -> tuple[pd.DataFra
                 f"{label}: the header {table.columns[0]!r} is one column when separated by "
                 f"{_separator_name(delimiter)}; choose {_separator_name(others[0])} in {{input:delimiter}}."
             )
-    return table, _Context(label, options, encoding=decoded.encoding, delimiter=delimiter)
+    context = _Context(label, options, encoding=decoded.encoding, delimiter=delimiter)
+    if layout.header_line:
+        context.notes.append(f"the header is on line {layout.header_line + 1}; the {layout.header_line} lines above it "
+                             "were skipped")  # fmt: skip
+    return table, context
+
+
+def _columns(names: list[str]) -> str:
+    quoted = [repr(n) for n in names]
+    if len(quoted) == 1:
+        return f"column {quoted[0]}"
+    return f"columns {', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def _separator_name(delimiter: str) -> str:
@@ -266,6 +279,7 @@ def _build(
         date_col = dates.find_date_column(table, options.date_column, label)
         index, date_words, notes = dates.parse_dates(table[date_col], date_col, label, options.date_order,
                                                      options.date_format)  # fmt: skip
+    notes = context.notes + notes
     value_columns = [c for c in table.columns if c != date_col]
     if STORED_DATE_COLUMN in value_columns and (columns is None or STORED_DATE_COLUMN in columns):
         raise InvalidInput(
@@ -277,6 +291,14 @@ def _build(
         if unknown:
             raise InvalidInput(f"{label}: no column {unknown[0]!r} (columns: {', '.join(value_columns) or 'none'}).")
         value_columns = list(columns)
+    else:
+        # Identifier and label columns (a series id, a unit, a country) hold no number at all: left out, and said.
+        # A column with some numbers and some text is refused at its first text cell instead.
+        text_only = [c for c in value_columns if numbers.holds_no_number(table[c])]
+        if text_only and len(text_only) < len(value_columns):
+            value_columns = [c for c in value_columns if c not in text_only]
+            notes.append(f"left out {_columns(text_only)}, which hold{'s' if len(text_only) == 1 else ''} "
+                         "text, not numbers")  # fmt: skip
     if not value_columns:
         raise InvalidInput(f"{label}: no numeric columns besides the date column {date_col!r}.")
 
@@ -293,8 +315,9 @@ def _build(
         {col: numbers.parse_numbers(cells[col], col, label, number_format, read_with) for col in value_columns},
         index=pd.DatetimeIndex(index, name="date"),
     )
-    _check_dates_ordered(values.index, date_col, label)
-    lines = pd.Series(np.arange(len(values)) + 2, index=values.index)  # each date's line in the file
+    file_lines = table.index.to_numpy()
+    _check_dates_ordered(values.index, date_col, label, file_lines)
+    lines = pd.Series(file_lines, index=values.index)  # each date's line in the file
     values, range_notes = _date_range(values, options, label)
     notes += range_notes
     missing_cells = {col: int(values[col].isna().sum()) for col in value_columns}
@@ -307,7 +330,7 @@ def _build(
     if freq is None:
         found = calendar.calendar_with_gaps(values.index)
         if found is None:
-            _raise_irregular(values.index, date_col, label)
+            _raise_irregular(values.index, date_col, label, lines.to_numpy())
         freq, gaps = found
         if options.gaps != "error":
             values = calendar.fill_gaps(values, freq, options.gaps)
@@ -315,7 +338,7 @@ def _build(
             notes.append(f"filled {len(gaps)} missing {describe_frequency(freq)} ({verb}), the first "
                          f"{period_label(gaps[0], freq)}")  # fmt: skip
         elif options.aggregate is None:
-            problem = _gap_message(values.index, gaps, freq, date_col, label)
+            problem = _gap_message(values.index, gaps, freq, date_col, label, lines.to_numpy())
             if not inspect:
                 raise InvalidInput(problem)
             problems.append(problem)
@@ -383,31 +406,33 @@ def _date_range(values: pd.DataFrame, options: ReadOptions, label: str) -> tuple
     return kept, [f"kept the {len(kept)} rows {span} ({dropped} left out)"]
 
 
-def _gap_message(index: pd.DatetimeIndex, gaps: pd.DatetimeIndex, freq: str, col: str, label: str) -> str:
+def _gap_message(
+    index: pd.DatetimeIndex, gaps: pd.DatetimeIndex, freq: str, col: str, label: str, lines: np.ndarray
+) -> str:
     first = gaps[0]
     before = int(np.searchsorted(index.asi8, first.value))  # rows before the first absent date
     words = describe_frequency(freq)
     return (
         f"{label}: the dates in column {col!r} are {words}, with {len(gaps)} missing from the calendar, the first "
-        f"{period_label(first, freq)} (between lines {before + 1} and {before + 2}); choose {{input:gaps}}, or "
-        f"{{input:aggregate}}."
+        f"{period_label(first, freq)} (between lines {lines[before - 1]} and {lines[before]}); choose "
+        "{input:gaps}, or {input:aggregate}."
     )
 
 
-def _raise_irregular(index: pd.DatetimeIndex, col: str, label: str) -> None:
+def _raise_irregular(index: pd.DatetimeIndex, col: str, label: str, lines: np.ndarray) -> None:
     start_freq = calendar.infer_freq(index[:3])
     if start_freq is not None:
         expected = pd.date_range(index[0], periods=len(index), freq=start_freq)
         row = int(np.flatnonzero(expected != index)[0])
         raise InvalidInput(
-            f"{label}: dates in column {col!r} are not evenly spaced: line {row + 2} has "
+            f"{label}: dates in column {col!r} are not evenly spaced: line {lines[row]} has "
             f"{index[row].date()} where {expected[row].date()} was expected ({describe_frequency(start_freq)}, as "
             f"the first rows are)."
         )
     raise InvalidInput(f"{label}: dates in column {col!r} are not evenly spaced (no frequency found).")
 
 
-def _check_dates_ordered(index: pd.DatetimeIndex, col: str, label: str) -> None:
+def _check_dates_ordered(index: pd.DatetimeIndex, col: str, label: str, lines: np.ndarray) -> None:
     steps = np.diff(index.asi8)
     problems = np.flatnonzero(steps <= 0)  # vectorised: a Python loop over a million rows takes seconds
     if not len(problems):
@@ -415,11 +440,11 @@ def _check_dates_ordered(index: pd.DatetimeIndex, col: str, label: str) -> None:
     row = int(problems[0]) + 1
     if index[row] == index[row - 1]:
         raise InvalidInput(
-            f"{label}: duplicate date {index[row].date()} in column {col!r}, lines {row + 1} and {row + 2}."
+            f"{label}: duplicate date {index[row].date()} in column {col!r}, lines {lines[row - 1]} and {lines[row]}."
         )
     raise InvalidInput(
         f"{label}: dates in column {col!r} are not in increasing order: "
-        f"{index[row].date()} on line {row + 2} comes after {index[row - 1].date()}."
+        f"{index[row].date()} on line {lines[row]} comes after {index[row - 1].date()}."
     )
 
 
