@@ -15,8 +15,8 @@ from varlib.data.numbers import looks_numeric
 from varlib.errors import InvalidInput
 
 DATE_ORDERS = ("day-first", "month-first")
-DATE_COLUMN_HINTS = ("date", "dates", "time", "period", "time_period", "quarter", "month", "year", "timestamp", "datetime",
-                     "obs", "observation", "observation_date", "week", "day")
+DATE_COLUMN_HINTS = ("date", "dates", "time", "period", "time_period", "quarter", "month", "year", "timestamp",
+                     "datetime", "obs", "observation", "observation_date", "week", "day")  # fmt: skip
 EARLIEST_DATE = pd.Timestamp("1700-01-01")
 LATEST_DATE = pd.Timestamp("2199-12-31")  # pandas' timestamps end in 2262: leave room for long forecasts
 
