@@ -146,14 +146,12 @@ clicked = st.button(
 )
 
 if clicked and not just_published and confirmed:
-    with st.status(f"Publishing {name} {version}…") as status:
-        try:
+    try:
+        with st.spinner(f"Publishing {name} {version}…"):
             receipt = session.writer().publish(result, name, version, note=note, by=session.user())
-        except VarlibError as exc:
-            status.update(label="Not published", state="error")
-            show_error(exc)
-            st.stop()
-        status.update(label=f"Published {name} {version}", state="complete")
+    except VarlibError as exc:
+        show_error(exc)  # in place and expanded, not inside a collapsed status box
+        st.stop()
     session.store_changed()
     st.session_state[session.PUBLISHED] = {
         "attempt": attempt,

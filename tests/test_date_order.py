@@ -79,7 +79,7 @@ def test_the_dashboard_names_its_field(tmp_path, monkeypatch) -> None:
 def test_the_one_order_that_fits_is_read_and_said(dates, order, separator, freq) -> None:
     dataset = read_csv(written(dates, order, separator), name="export.csv")
     assert dataset.frame.index.equals(pd.DatetimeIndex(dates, name="date")) and dataset.freq == freq
-    pattern = "DD/MM/YYYY" if order == "day-first" else "MM/DD/YYYY"
+    pattern = separator.join(["DD", "MM", "YYYY"] if order == "day-first" else ["MM", "DD", "YYYY"])
     assert dataset.notes == [f"dates read {order} ({pattern})"]
 
 

@@ -76,10 +76,10 @@ def test_the_reading_says_what_was_detected() -> None:
     assert read("destatis_quarterly.csv").reading.lines() == [
         "CSV destatis_quarterly.csv",
         "Read as: Windows-1252, separator semicolon, decimal mark ',', thousands separator point.",
-        "Dates: column 'Quartal', day first (DD/MM/YYYY).",
+        "Dates: column 'Quartal', day first (DD.MM.YYYY).",
         "Frequency: quarterly; 40 rows, 2000Q1 to 2009Q4.",
         "Variables (2): Bruttoinlandsprodukt; Ausrüstungsinvestitionen.",
-        "Note: dates read day-first (DD/MM/YYYY).",
+        "Note: dates read day-first (DD.MM.YYYY).",
     ]
     reading = read("insee_monthly.csv").reading
     assert (reading.encoding, reading.delimiter, reading.decimal, reading.thousands) == ("UTF-8 with BOM", ";", ",",
@@ -382,3 +382,30 @@ def test_a_workbook_with_xml_entities_is_refused(tmp_path) -> None:
         read_excel(buffer.getvalue(), name="laughs.xlsx")
     # Refused before expansion: without defusedxml, openpyxl expands the entity into the cell (40 a's).
     assert str(info.value).startswith("Excel laughs.xlsx: not an Excel workbook") and "aaaa" not in str(info.value)
+
+
+def test_a_refresh_from_a_monthly_workbook_aggregated_to_the_models_quarters(tmp_path, capsys, macrodata) -> None:
+    """The quarterly round with the data as they arrive: a monthly Excel export, aggregated by the mean."""
+    from varlib import ModelRegistry, TrainSpec, open_store, train
+    from varlib.data import Dataset
+
+    store = f"file://{tmp_path / 'store'}"
+    quarterly = macrodata.frame[["realgdp", "realcons"]]
+    parent = Dataset(quarterly.loc[:"2008-07-01"], "QS-JAN", "macro to 2008Q3")
+    ModelRegistry(open_store(store)).publish(
+        train(parent, TrainSpec.build(["realgdp", "realcons"], "logdiff", lags=2, test_size=8)), "gdp", "1.0.0"
+    )
+    # Each month holds its quarter's value: the quarterly means are the built-in data.
+    monthly = quarterly.loc["2007-01-01":].resample("MS").ffill().reindex(
+        pd.date_range("2007-01-01", "2009-09-01", freq="MS"), method="ffill")  # fmt: skip
+    path = tmp_path / "monthly.xlsx"
+    monthly.rename_axis("Month").to_excel(path, sheet_name="Export")
+    assert main(["--store", store, "refresh", "gdp", "1.0.0", "--xlsx", str(path), "--aggregate", "quarterly",
+                 "--json"]) == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert out["new_rows"] == 4 and out["data"]["end"].startswith("2009-07-01") and out["data_revisions"] == []
+    assert main(["--store", store, "refresh", "gdp", "1.0.0", "--xlsx", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: Excel {path}: the data are monthly, but gdp 1.0.0 was fitted on quarterly data; give data of that "
+        "frequency, or choose --aggregate monthly, quarterly or yearly.\n"
+    )

@@ -96,8 +96,8 @@ def test_only_the_new_rows_are_enough(parent_registry) -> None:
         (lambda f: Dataset(f.drop(columns="realcons"), "QS-JAN", "new.csv"),
          "new.csv: no variable 'realcons', which gdp 1.0.0 uses (available: "),
         (lambda f: Dataset(f.resample("YS").last(), "YS-JAN", "annual.csv"),
-         "annual.csv: the data are yearly, but gdp 1.0.0 was fitted on quarterly data; give data of the same "
-         "frequency (or aggregate them to it)."),
+         "annual.csv: the data are yearly, but gdp 1.0.0 was fitted on quarterly data; give data of that "
+         "frequency, or choose aggregate='monthly', 'quarterly' or 'yearly'."),
         (lambda f: Dataset(f.loc[:"2007-07-01"], "QS-JAN", "old.csv"),
          "old.csv: the data end at 2007-07-01, before the data of gdp 1.0.0, which end at 2008-07-01; a refresh "
          "needs data that extend them."),

@@ -116,7 +116,7 @@ def refresh(
     if pd.tseries.frequencies.to_offset(dataset.freq) != stored_freq:
         raise InvalidInput(
             f"{dataset.source}: the data are {describe_frequency(dataset.freq)}, but {label} was fitted on "
-            f"{describe_frequency(parent.model.freq)} data; give data of the same frequency (or aggregate them to it)."
+            f"{describe_frequency(parent.model.freq)} data; give data of that frequency, or choose {{input:aggregate}}."
         )
     stored = parent.levels
     new = dataset.frame[variables]

@@ -249,12 +249,18 @@ def _numeric_dates(values: pd.Series, col: str, label: str, date_order: str | No
             f"{_line(values, row)} as {day_first}) and month-first (as {month_first}); choose {{input:date_order}}."
         )
     if len(fits) == 1:
-        return readings[fits[0]], f"dates read {fits[0]} ({'DD/MM/YYYY' if fits[0] == 'day-first' else 'MM/DD/YYYY'})"
+        return readings[fits[0]], f"dates read {fits[0]} ({_pattern(fits[0], values)})"
     # Neither reading is evenly spaced: take the one that reads every cell (its spacing is reported later).
     complete = [order for order, parsed in readings.items() if parsed.notna().all()]
     if len(complete) == 1:
         return readings[complete[0]], f"dates read {complete[0]}"
     return None
+
+
+def _pattern(order: str, values: pd.Series) -> str:
+    """DD/MM/YYYY, MM.DD.YYYY...: the order in the file's own separator."""
+    separator = _NUMERIC_DATE.match(values.iloc[0].strip()).group(2)
+    return separator.join(["DD", "MM", "YYYY"] if order == "day-first" else ["MM", "DD", "YYYY"])
 
 
 def _check_range(parsed: pd.Series, values: pd.Series, col: str, label: str) -> None:
@@ -295,7 +301,7 @@ def parse_dates(
                                f"{col!r}, line {_line(values, row)}; check {{input:date_order}}.")  # fmt: skip
         _check_range(parsed, values, col, label)
         order = "day-first" if "day-first" in note else "month-first"
-        words = "day first (DD/MM/YYYY)" if order == "day-first" else "month first (MM/DD/YYYY)"
+        words = f"{order.replace('-', ' ')} ({_pattern(order, values)})"
         return pd.DatetimeIndex(parsed.astype("datetime64[ns]")), words, [note]
     parsed, out_of_range, note, kind = _to_datetime(values)
     if out_of_range.any():

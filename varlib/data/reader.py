@@ -168,10 +168,13 @@ def _csv_table(raw: bytes, label: str, options: ReadOptions) -> tuple[pd.DataFra
     return table, context
 
 
-def _columns(names: list[str]) -> str:
-    quoted = [repr(n) for n in names]
+def _columns(names: list[str], shown: int = 5) -> str:
+    """'column 'a'', 'columns 'a' and 'b'', or the first few and how many more (notes are stored: keep them short)."""
+    quoted = [repr(n[:80]) for n in names]
     if len(quoted) == 1:
         return f"column {quoted[0]}"
+    if len(quoted) > shown:
+        return f"columns {', '.join(quoted[:shown])} and {len(quoted) - shown} more"
     return f"columns {', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
