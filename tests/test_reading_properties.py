@@ -4,6 +4,8 @@ never silently misread."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -86,3 +88,41 @@ def test_every_dialect_reads_back_the_same_data_or_is_refused_as_ambiguous(case)
             return
     assert dataset.frame.index.equals(frame.index), (dataset.frame.index[:3], frame.index[:3])
     np.testing.assert_allclose(dataset.frame.to_numpy(), frame.to_numpy(), rtol=1e-12, atol=0)
+
+
+CORPUS = sorted(p for p in (Path(__file__).parent / "data").iterdir() if p.suffix != ".py" and p.is_file())
+option_values = st.fixed_dictionaries(
+    {},
+    optional={
+        "delimiter": st.sampled_from([",", ";", "\t", "|", "comma", "semicolon", "tab", "pipe", "x"]),
+        "decimal": st.sampled_from([".", ",", "x"]),
+        "thousands": st.sampled_from([",", ".", " ", "'", "x"]),
+        "encoding": st.sampled_from(["utf-8", "utf-16", "cp1252", "latin-1", "nope"]),
+        "date_order": st.sampled_from(["day-first", "month-first"]),
+        "date_format": st.sampled_from(["%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y", "%q", "nonsense"]),
+        "date_column": st.sampled_from(["date", "Date", "Quartal", "nope"]),
+        "missing": st.sampled_from(["error", "drop", "interpolate"]),
+        "gaps": st.sampled_from(["error", "carry-forward", "interpolate"]),
+        "aggregate": st.sampled_from(["monthly", "quarterly", "yearly"]),
+        "aggregate_by": st.sampled_from(["mean", "last", "sum"]),
+        "start": st.sampled_from(["2000Q1", "2015-06-01", "2018M03", "1900", "soon", "2100-01-01"]),
+        "end": st.sampled_from(["2005Q4", "2016-01-01", "2018M10", "1800", "later"]),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(path=st.sampled_from(CORPUS), options=option_values, cut=st.integers(0, 400), damage=st.binary(max_size=3))
+def test_any_options_on_any_file_give_data_or_one_sentence(path, options, cut, damage) -> None:
+    """Whatever the options and however a file is cut or damaged: a dataset on a regular calendar, or varlib's own
+    error; never another exception."""
+    raw = path.read_bytes()
+    raw = raw[: len(raw) - cut] + damage if cut else raw
+    try:
+        dataset = read_csv(raw, name=path.name, options=ReadOptions(**options))
+    except InvalidInput as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert dataset.frame.index.is_monotonic_increasing and len(dataset.frame) >= 3
+    assert not dataset.frame.isna().to_numpy().any()
+    assert dataset.frame.index.freq is not None  # evenly spaced: the VAR takes neighbouring rows as adjacent
