@@ -409,3 +409,33 @@ def test_a_refresh_from_a_monthly_workbook_aggregated_to_the_models_quarters(tmp
         f"error: Excel {path}: the data are monthly, but gdp 1.0.0 was fitted on quarterly data; give data of that "
         "frequency, or choose --aggregate monthly, quarterly or yearly.\n"
     )
+
+
+def test_an_excel_sheet_with_titles_above_its_table(tmp_path) -> None:
+    """Statistical offices put a title and a source above the table; messages give the sheet's own row numbers."""
+    import datetime
+
+    import openpyxl
+
+    path = tmp_path / "vgr.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Tabelle"
+    sheet.append(["Volkswirtschaftliche Gesamtrechnungen"])
+    sheet.append([])
+    sheet.append(["Quelle: Statistisches Bundesamt"])
+    sheet.append(["Quartal", "BIP", "Konsum"])
+    for i, moment in enumerate(dates("quarterly")[:20]):
+        sheet.append([moment.to_pydatetime(), value(i, 0), value(i, 1) + i % 3])
+    workbook.save(path)
+    dataset = read_excel(path)
+    assert dataset.variables == ["BIP", "Konsum"] and dataset.freq == "QS-JAN" and len(dataset.frame) == 20
+    assert dataset.notes == ["the header is on row 4 of sheet 'Tabelle'; the rows above it were skipped"]
+    sheet.append([datetime.datetime(2005, 1, 1), "n.a.", None])
+    workbook.save(path)
+    with pytest.raises(InvalidInput) as info:
+        read_excel(path)
+    assert str(info.value) == (
+        f"Excel {path}: missing value in column 'BIP', line 25 (2005-01-01); choose missing='drop' or 'interpolate' "
+        "to proceed."
+    )

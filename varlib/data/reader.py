@@ -211,11 +211,20 @@ def _excel_table(raw: bytes, label: str, options: ReadOptions) -> tuple[pd.DataF
     cells = cells.dropna(how="all").dropna(axis=1, how="all")
     if cells.empty:
         raise InvalidInput(f"{label}: sheet {sheet!r} is empty.")
+    # The header: the first row with two or more cells and at least as many as the rows below have (titles and
+    # notes above a table fill one cell each).
+    filled = cells.notna().sum(axis=1).to_numpy()
+    below = [int(np.median(filled[i + 1 :])) if i + 1 < len(filled) else 0 for i in range(len(filled))]
+    header = next((i for i in range(min(len(filled), 40)) if filled[i] >= 2 and filled[i] >= below[i]), 0)
     text = cells.map(_cell_text)
-    table = pd.DataFrame(text.iloc[1:].to_numpy(), columns=list(text.iloc[0]))
-    table = dialect.checked_header(table, f"{label} sheet {sheet!r}")
-    context = _Context(f"{label} sheet {sheet!r}" if len(sheets) > 1 else label, options, sheet=sheet,
-                       typed_numbers=True)  # fmt: skip
+    table = pd.DataFrame(text.iloc[header + 1 :].to_numpy(), columns=list(text.iloc[header]),
+                         index=pd.Index(cells.index[header + 1 :] + 1))  # each row's number in the sheet  # fmt: skip
+    name = f"{label} sheet {sheet!r}" if len(sheets) > 1 else label
+    table = dialect.checked_header(table, name)
+    context = _Context(name, options, sheet=sheet, typed_numbers=True)
+    if header:
+        context.notes.append(f"the header is on row {cells.index[header] + 1} of sheet {sheet!r}; the rows above it "
+                             "were skipped")  # fmt: skip
     return table, context
 
 
