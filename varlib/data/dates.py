@@ -263,6 +263,15 @@ def _pattern(order: str, values: pd.Series) -> str:
     return separator.join(["DD", "MM", "YYYY"] if order == "day-first" else ["MM", "DD", "YYYY"])
 
 
+def _refuse_unread(parsed: pd.Series, values: pd.Series, col: str, label: str, reading: str, option: str) -> None:
+    """The first cell the reading asked for could not read, named with the option to check."""
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if len(bad):
+        row = int(bad[0])
+        raise InvalidInput(f"{label}: cannot read {values.iloc[row]!r} as a {reading} in column {col!r}, line "
+                           f"{_line(values, row)}; check {{input:{option}}}.")  # fmt: skip
+
+
 def _check_range(parsed: pd.Series, values: pd.Series, col: str, label: str) -> None:
     years = parsed.dt.year.to_numpy(dtype=float, na_value=np.nan)
     outside = (years < EARLIEST_DATE.year) | (years > LATEST_DATE.year)
@@ -284,21 +293,13 @@ def parse_dates(
         except ValueError:
             raise InvalidInput(f"Cannot use the date format {date_format!r}: write it with strftime codes such as "
                                "%d.%m.%Y in {input:date_format}.") from None  # fmt: skip
-        bad = np.flatnonzero(parsed.isna().to_numpy())
-        if len(bad):
-            row = int(bad[0])
-            raise InvalidInput(f"{label}: cannot read {values.iloc[row]!r} as a date in the format {date_format!r} in "
-                               f"column {col!r}, line {_line(values, row)}; check {{input:date_format}}.")  # fmt: skip
+        _refuse_unread(parsed, values, col, label, f"date in the format {date_format!r}", "date_format")
         _check_range(parsed, values, col, label)
         return pd.DatetimeIndex(parsed.astype("datetime64[ns]")), f"the format {date_format!r}", []
     numeric = _numeric_dates(values, col, label, date_order)
     if numeric is not None:
         parsed, note = numeric
-        bad = np.flatnonzero(parsed.isna().to_numpy())
-        if len(bad):
-            row = int(bad[0])
-            raise InvalidInput(f"{label}: cannot read {values.iloc[row]!r} as a {date_order} date in column "
-                               f"{col!r}, line {_line(values, row)}; check {{input:date_order}}.")  # fmt: skip
+        _refuse_unread(parsed, values, col, label, f"{date_order} date", "date_order")
         _check_range(parsed, values, col, label)
         order = "day-first" if "day-first" in note else "month-first"
         words = f"{order.replace('-', ' ')} ({_pattern(order, values)})"
