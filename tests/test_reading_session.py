@@ -43,6 +43,9 @@ def test_upload_other_page_and_back_keeps_data_options_and_results(tmp_path, mon
     assert at.multiselect[0].value == ["GOOG", "MSFT"]
     assert "3. Fit" in [h.value for h in at.header]  # the lag table of these data is still shown
     assert [d.value.to_dict() for d in at.dataframe][-1] == criteria[-1].to_dict()
+    next(b for b in at.button if b.label == "Fit VAR").click().run()  # the next click still has the file
+    assert_no_exception(at)
+    assert "4. Result" in [h.value for h in at.header] and not at.error
 
 
 def test_results_of_one_dataset_never_appear_under_another(tmp_path, monkeypatch) -> None:
@@ -102,3 +105,38 @@ def test_the_built_in_variables_have_descriptions_and_units(tmp_path, monkeypatc
     assert variables.loc["realgdp", "unit"] == "billions of chained 2005 US$, seasonally adjusted annual rate"
     assert variables.loc["unemp", "unit"] == "%, seasonally adjusted"
     assert "Frequency: quarterly; 203 rows, 1959Q1 to 2009Q3." in shown(at.caption[0].value)
+
+
+def test_the_refresh_page_keeps_its_file_and_options_and_aggregates_a_monthly_workbook(tmp_path, monkeypatch) -> None:
+    """The Refresh page shares the data-source panel: a monthly Excel export, aggregated to the model's quarters,
+    survives a page switch."""
+    import pandas as pd
+
+    from varlib import ModelRegistry, TrainSpec, load_macrodata, open_store, train
+    from varlib.data import Dataset
+
+    store = f"file://{tmp_path / 'store'}"
+    monkeypatch.setenv("VARLIB_STORE", store)
+    quarterly = load_macrodata().frame[["realgdp", "realcons"]]
+    parent = Dataset(quarterly.loc[:"2008-07-01"], "QS-JAN", "macro to 2008Q3")
+    ModelRegistry(open_store(store)).publish(
+        train(parent, TrainSpec.build(["realgdp", "realcons"], "logdiff", lags=2, test_size=8)), "gdp", "1.0.0"
+    )
+    monthly = quarterly.loc["2007-01-01":].resample("MS").ffill().reindex(
+        pd.date_range("2007-01-01", "2009-09-01", freq="MS"), method="ffill")  # fmt: skip
+    path = tmp_path / "monthly.xlsx"
+    monthly.rename_axis("Month").to_excel(path)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/refresh.py").run()
+    at.radio[0].set_value(UPLOAD).run()
+    at.file_uploader[0].set_value(("monthly.xlsx", path.read_bytes(), xlsx)).run()
+    at.selectbox(key="refresh_aggregate").set_value("quarterly").run()
+    at.switch_page("pages/registry.py").run()
+    at.switch_page("pages/refresh.py").run()
+    assert_no_exception(at)
+    assert at.selectbox(key="refresh_aggregate").value == "quarterly"
+    assert any("Using monthly.xlsx (" in shown(c.value) for c in at.caption)
+    next(b for b in at.button if b.label == "Refresh").click().run()
+    assert_no_exception(at)
+    assert not at.error and [m.value for m in at.metric][:2] == ["4", "2009-07-01"]

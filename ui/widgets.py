@@ -220,13 +220,16 @@ def data_source(prefix: str, upload_help: str, missing_note: str) -> tuple[str, 
     if source == BUILT_IN:
         return MACRODATA, None, ReadOptions()
 
-    uploader_key, stored_key = f"{prefix}_uploader", f"{prefix}_file"
-    fresh = uploader_key not in st.session_state  # a new visit: the uploader is empty, the kept file stays
+    uploader_key, stored_key, held_key = f"{prefix}_uploader", f"{prefix}_file", f"{prefix}_uploader_held"
+    # On a new visit the uploader starts empty while the kept file stays; the file is forgotten only when the
+    # analyst removes it from the uploader (it held one on the previous run of this visit and holds none now).
+    fresh = uploader_key not in st.session_state
     upload = st.file_uploader(upload_help, type=["csv", "txt", "tsv", "xlsx", "xlsm"], key=uploader_key)
     if upload is not None:
         st.session_state[stored_key] = (upload.name, upload.getvalue())
-    elif not fresh:
-        st.session_state.pop(stored_key, None)  # removed from the uploader in this visit
+    elif not fresh and st.session_state.get(held_key):
+        st.session_state.pop(stored_key, None)
+    st.session_state[held_key] = upload is not None
     stored = st.session_state.get(stored_key)
     if stored is not None and upload is None:
         st.caption(f"Using {plain(stored[0])} ({len(stored[1]):,} bytes), uploaded earlier in this session; upload "
