@@ -170,3 +170,39 @@ def test_train_publish_forecast_download_in_a_browser(app_server, browser, reque
     shoot(page, f"registry-{backend}")
     assert SECRET_KEY not in page.content()
     context.close()
+
+
+def test_an_uploaded_file_survives_a_page_switch_in_a_browser(browser, tmp_path) -> None:
+    """Issue 12: the uploaded file was lost when the analyst switched pages and came back to Train."""
+    server = StreamlitServer({"VARLIB_STORE": f"file://{tmp_path / 'store'}"}, tmp_path)
+    try:
+        page = browser.new_context(viewport={"width": 1400, "height": 1800}).new_page()
+        page.set_default_timeout(60_000)
+        page.goto(server.url)
+        settle(page)
+        page.get_by_text("Upload a file (CSV or Excel)").click()
+        settle(page)
+        page.locator("input[type=file]").set_input_files(str(ROOT / "tests" / "data" / "nyse_business_days.tsv"))
+        expect(page.get_by_text("are business days, with 9 missing from the calendar")).to_be_visible()
+        settle(page)
+        page.get_by_role("combobox", name="Calendar gaps").click()
+        page.get_by_role("option", name="carry forward").click()
+        expect(page.get_by_text("Note: filled 9 missing business days")).to_be_visible()
+        settle(page)
+        page.get_by_role("button", name="Compute lag criteria").click()
+        expect(page.get_by_role("heading", name="3. Fit")).to_be_visible()
+        settle(page)
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Forecast").click()
+        settle(page)
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train").click()
+        settle(page)
+        expect(page.get_by_text("Using nyse_business_days.tsv")).to_be_visible()
+        expect(page.get_by_role("combobox", name="Calendar gaps")).to_have_value("carry forward")
+        expect(page.get_by_role("heading", name="3. Fit")).to_be_visible()  # its lag table, still
+        page.get_by_role("button", name="Fit VAR").click()  # and the next click still has the file
+        expect(page.get_by_role("heading", name="4. Result")).to_be_visible()
+        settle(page)
+        shoot(page, "train-uploaded-after-switch")
+        assert page.get_by_text("Upload a CSV or Excel file to continue").count() == 0
+    finally:
+        server.stop()
