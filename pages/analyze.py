@@ -96,7 +96,8 @@ with diagnostics_tab:
     st.dataframe(tests, width="stretch", hide_index=True)
     st.caption(f"Portmanteau lag choice: {d.whiteness_rule}.")
     st.subheader("Residuals")
-    st.plotly_chart(plot_residuals(d.residuals), width="stretch")
+    st.plotly_chart(plot_residuals(d.residuals, dict(zip(model.variables, model.transforms, strict=True))),
+                    width="stretch")  # fmt: skip
     st.plotly_chart(plot_acf(d.residual_acf, d.acf_band), width="stretch")
 
 # 4. Causality ----------------------------------------------------------------------------------------

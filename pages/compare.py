@@ -6,6 +6,7 @@ import streamlit as st
 from ui import session
 from ui.widgets import show_error, stored_models_or_stop
 from varlib import VarlibError
+from varlib.data import known_units
 from varlib.plots import plot_versions
 
 st.title("Compare versions")
@@ -47,7 +48,8 @@ newest = loaded[chosen[0]]
 actual = pd.concat([newest.train_levels.iloc[-40:], newest.test_levels])
 for version in loaded.values():
     actual = actual.combine_first(pd.concat([version.train_levels.iloc[-40:], version.test_levels]))
-st.plotly_chart(plot_versions({f"{name} {v}": f for v, f in forecasts.items()}, actual), width="stretch")
+units = known_units(newest.metadata["data"].get("source"), list(actual.columns))
+st.plotly_chart(plot_versions({f"{name} {v}": f for v, f in forecasts.items()}, actual, units), width="stretch")
 
 rows = {}
 for version, item in loaded.items():

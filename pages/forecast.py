@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import VersionChoices, plain, show_error, show_lineage, stored_models_or_stop
+from ui.widgets import VersionChoices, plain, show_error, show_lineage, show_metrics, stored_models_or_stop
 from varlib import VarlibError
+from varlib.data import known_units
 from varlib.model import ORIGIN_DATA, ORIGIN_TRAIN, forecast_file_name, iso_timestamp, iso_timestamps
 from varlib.plots import plot_forecast
 
@@ -84,10 +85,12 @@ try:
 except VarlibError as exc:  # e.g. an explosive model that overflows that far ahead
     show_error(exc)
     st.stop()
+units = known_units(version.metadata["data"].get("source"), version.model.variables)
 if origin == ORIGIN_DATA:
-    figure = plot_forecast(forecast, version.levels, None, history_label="data", origin_label="end of data")
+    figure = plot_forecast(forecast, version.levels, None, history_label="data", origin_label="end of data",
+                           units=units)  # fmt: skip
 else:
-    figure = plot_forecast(forecast, version.train_levels, version.test_levels)
+    figure = plot_forecast(forecast, version.train_levels, version.test_levels, units=units)
 st.plotly_chart(figure, width="stretch")
 fit = version.fit_for(origin)
 st.caption(
@@ -129,10 +132,9 @@ if origin == ORIGIN_DATA:
     except VarlibError as exc:
         show_error(exc)
         st.stop()
-    st.plotly_chart(plot_forecast(evaluation, version.train_levels, version.test_levels), width="stretch")
-metrics = pd.DataFrame(version.metadata["test"]["metrics"]).T
-metrics.columns = ["RMSE", "MAE", "MAPE %", "MAPE zeros skipped", "Theil's U"]
-st.dataframe(metrics.style.format("{:.4g}", na_rep="–"), width="stretch")
+    st.plotly_chart(plot_forecast(evaluation, version.train_levels, version.test_levels, units=units),
+                    width="stretch")  # fmt: skip
+show_metrics(pd.DataFrame(version.metadata["test"]["metrics"]).T)
 st.caption(
     f"The evaluation fit, estimated on the training rows, forecasting the version's {test['rows']} test rows "
     f"({test['start']} to {test['end']}) in levels. Theil's U below 1 beats the no-change forecast."

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import data_source, failed_key, plain, show_error, show_reading
+from ui.widgets import data_source, failed_key, plain, show_error, show_metrics, show_reading
 from varlib import InvalidInput, TrainSpec, VarlibError
 from varlib.analysis import suggest_transforms
 from varlib.plots import plot_criteria, plot_forecast, plot_series
@@ -47,12 +47,13 @@ for note in data.notes:
 if data.reading is not None:
     show_reading(data.reading)
 
+units = {name: info.axis_unit for name, info in data.info.items()}
 previous = st.session_state.get(session.SPEC)
 default_vars = [v for v in (previous.variables if previous else ["realgdp", "realcons"]) if v in data.variables]
 variables = st.multiselect("Variables", data.variables, default=default_vars or data.variables[:2])
 with st.expander("Preview", expanded=True):
     if variables:
-        st.plotly_chart(plot_series(data.frame, variables), width="stretch")
+        st.plotly_chart(plot_series(data.frame, variables, units), width="stretch")
     preview = data.frame[variables or data.variables].tail(8)
     st.dataframe(preview.set_axis(preview.index.strftime("%Y-%m-%d")), width="stretch")
 
@@ -152,9 +153,10 @@ if result is None:
 
 # 4. Results --------------------------------------------------------------------------------------
 st.header("4. Result")
-by_text = "fixed" if result.chosen_by == "fixed" else f"by {result.chosen_by.upper()}"
+by_text = "fixed by you" if result.chosen_by == "fixed" else f"chosen by {result.chosen_by.upper()}"
 cols = st.columns(4)
-cols[0].metric("Lag order p", result.model.lag_order, by_text, delta_color="off")
+# A label, not a change: no arrow and no colour.
+cols[0].metric("Lag order p", result.model.lag_order, by_text, delta_color="off", delta_arrow="off")
 cols[1].metric("Stable", "yes" if result.stability.stable else "NO")
 cols[2].metric("Training rows", len(result.train_levels))
 cols[3].metric("Test rows", len(result.test_levels))
@@ -165,11 +167,10 @@ for note in result.notes:
     if "not stable" not in note:
         st.info(f"Note: {plain(note)}.")
 st.subheader("Test metrics (levels)")
-metrics = pd.DataFrame({v: asdict(m) for v, m in result.metrics.items()}).T
-metrics.columns = ["RMSE", "MAE", "MAPE %", "MAPE zeros skipped", "Theil's U"]
-st.dataframe(metrics.style.format("{:.4g}", na_rep="–"), width="stretch")
-st.caption("Theil's U below 1 beats the no-change forecast from the same origin.")
-st.plotly_chart(plot_forecast(result.test_forecast, result.train_levels, result.test_levels), width="stretch")
+show_metrics(pd.DataFrame({v: asdict(m) for v, m in result.metrics.items()}).T,
+             "Theil's U below 1 beats the no-change forecast from the same origin.")  # fmt: skip
+st.plotly_chart(plot_forecast(result.test_forecast, result.train_levels, result.test_levels, units=units),
+                width="stretch")  # fmt: skip
 
 st.subheader("Two fits, one specification")
 evaluation, production = st.columns(2)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui import session
 from varlib import InvalidInput, VarlibError, VersionSummary
-from varlib.data import Reading, ReadOptions
+from varlib.data import Reading, ReadOptions, known_units
 from varlib.errors import DASHBOARD_INPUTS
 from varlib.naming import LATEST
 from varlib.plots import plot_forecast_revision
@@ -143,7 +143,9 @@ def show_lineage(metadata: dict, history: pd.DataFrame | None, label: str) -> No
     table["revision"] = table["new"] - table["parent"]
     table["revision %"] = table["revision"] / table["parent"].where(table["parent"] != 0) * 100
     if history is not None:
-        st.plotly_chart(plot_forecast_revision(table, history, f"{parent['version']} forecast", f"{label} forecast"),
+        units = known_units(metadata.get("data", {}).get("source"), list(history.columns))
+        st.plotly_chart(plot_forecast_revision(table, history, f"{parent['version']} forecast", f"{label} forecast",
+                                               units=units),
                         width="stretch")  # fmt: skip
     wide = table.pivot(index="date", columns="variable", values=["parent", "new", "revision", "revision %"])
     wide = wide.swaplevel(axis=1).reindex(columns=list(dict.fromkeys(table["variable"])), level=0)
@@ -309,3 +311,21 @@ def show_reading(reading: Reading) -> None:
         table = table.drop(columns=["description", "unit"])
     with st.expander(f"Variables ({len(table)})"):
         st.dataframe(table, hide_index=True, width="stretch")
+
+
+METRIC_NAMES = {"rmse": "RMSE", "mae": "MAE", "mape": "MAPE %", "mape_skipped_zeros": "MAPE zeros skipped",
+                "theil_u": "Theil's U"}  # fmt: skip
+
+
+def show_metrics(metrics: pd.DataFrame, caption: str | None = None) -> None:
+    """Test metrics per variable. The count of zero actuals MAPE skipped is shown only where there are any (a column
+    of zeros in every table said nothing)."""
+    table = metrics.rename(columns=METRIC_NAMES)
+    skipped = table.pop("MAPE zeros skipped") if "MAPE zeros skipped" in table else None
+    st.dataframe(table.style.format("{:.4g}", na_rep="–"), width="stretch")
+    notes = [caption] if caption else []
+    if skipped is not None and skipped.fillna(0).any():
+        counts = ", ".join(f"{plain(v)} {int(n)}" for v, n in skipped.items() if n)
+        notes.append(f"MAPE leaves out test rows whose actual is zero: {counts}.")
+    if notes:
+        st.caption(" ".join(notes))

@@ -63,8 +63,30 @@ def _grid(count: int) -> tuple[int, int]:
     return math.ceil(count / cols), cols
 
 
+def level_title(name: str, units: dict[str, str] | None) -> str:
+    """A level's axis title: its unit where known (the built-in data's, or a stored version's)."""
+    return (units or {}).get(name) or "level"
+
+
+def transformed_unit(transform: str | None) -> str:
+    """What a residual or an impulse response of a transformed variable is measured in."""
+    return {"log": "log points", "logdiff": "log points per period", "diff": "change per period"}.get(
+        transform or "none", "level units")  # fmt: skip
+
+
+def _panel_titles(fig: go.Figure, count: int, cols: int, y_title: Callable[[int], str], x_title: str,
+                  **y_options: object) -> None:  # fmt: skip
+    """An axis title on every panel: each panel's own y, and the x of each column's bottom panel."""
+    rows = math.ceil(count / cols)
+    for i in range(count):
+        row, col = i // cols + 1, i % cols + 1
+        fig.update_yaxes(title_text=y_title(i), title_font_size=11, row=row, col=col, **y_options)
+        bottom = row == rows or (row == rows - 1 and i + cols >= count)
+        fig.update_xaxes(title_text=x_title if bottom else None, title_font_size=11, row=row, col=col)
+
+
 @_text_safe
-def plot_series(frame: pd.DataFrame, variables: list[str]) -> go.Figure:
+def plot_series(frame: pd.DataFrame, variables: list[str], units: dict[str, str] | None = None) -> go.Figure:
     """The chosen level series, one panel each (their scales differ too much to share an axis)."""
     rows, cols = _grid(max(len(variables), 1))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=variables, shared_xaxes=False)
@@ -74,7 +96,8 @@ def plot_series(frame: pd.DataFrame, variables: list[str]) -> go.Figure:
             row=i // cols + 1,
             col=i % cols + 1,
         )
-    fig.update_layout(height=260 * rows, margin={"t": 40, "b": 20, "l": 20, "r": 20})
+    _panel_titles(fig, len(variables), cols, lambda i: level_title(variables[i], units), "date", tickformat=",~g")
+    fig.update_layout(height=260 * rows + 40, margin={"t": 40, "b": 20, "l": 20, "r": 20})
     return fig
 
 
@@ -108,8 +131,10 @@ def plot_criteria(selection: LagSelection) -> go.Figure:
             secondary_y=on_right,
         )
     fig.update_xaxes(title_text="lag order p", dtick=1)
-    fig.update_yaxes(title_text="AIC / BIC / HQIC", secondary_y=False)
-    fig.update_yaxes(title_text="FPE", secondary_y=True, showgrid=False)
+    fig.update_yaxes(title_text="AIC / BIC / HQIC (lower is better)", tickformat=",.2f", secondary_y=False)
+    # FPE spans orders of magnitude and is tiny: a log axis in powers of ten, never SI prefixes (0.575p).
+    fig.update_yaxes(title_text="FPE (log scale)", type="log", tickformat=".2e", secondary_y=True,
+                     showgrid=False)  # fmt: skip
     fig.update_layout(
         height=380,
         margin={"t": 50, "b": 20, "l": 20, "r": 20},
@@ -126,6 +151,7 @@ def plot_forecast(
     history_rows: int | None = 60,
     history_label: str = "training data",
     origin_label: str = "end of training",
+    units: dict[str, str] | None = None,
 ) -> go.Figure:
     """Per variable: history, test actuals (if given), forecast and its interval band, in levels.
 
@@ -205,10 +231,12 @@ def plot_forecast(
         )
     if len(shown):
         boundary = shown.index[-1]
-        fig.add_vline(x=boundary, line={"dash": "dot", "width": 1, "color": HISTORY_COLOR})
+        for i in range(len(variables)):  # on every panel: where the history ends and the forecast starts
+            at = {"row": i // cols + 1, "col": i % cols + 1}
+            fig.add_vline(x=boundary, line={"dash": "dot", "width": 1, "color": HISTORY_COLOR}, **at)
         fig.add_annotation(x=boundary, y=1, xref="x", yref="y domain", text=origin_label, showarrow=False,
                            xanchor="right", yanchor="bottom", font={"size": 11, "color": HISTORY_COLOR})  # fmt: skip
-    fig.update_yaxes(title_text="level", tickformat=",~g")
+    _panel_titles(fig, len(variables), cols, lambda i: level_title(variables[i], units), "date", tickformat=",~g")
     fig.update_layout(
         height=320 * rows + 40,
         margin={"t": 80, "b": 20, "l": 20, "r": 20},
@@ -258,7 +286,8 @@ def plot_inverse_roots(roots: pd.DataFrame) -> go.Figure:
 
 
 @_text_safe
-def plot_residuals(residuals: pd.DataFrame) -> go.Figure:
+def plot_residuals(residuals: pd.DataFrame, transforms: dict[str, str] | None = None) -> go.Figure:
+    """Residuals of each equation, in the units of its transformed variable."""
     rows, cols = _grid(len(residuals.columns))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(residuals.columns))
     for i, name in enumerate(residuals.columns):
@@ -269,7 +298,10 @@ def plot_residuals(residuals: pd.DataFrame) -> go.Figure:
             row=i // cols + 1,
             col=i % cols + 1,
         )
-    fig.update_layout(height=220 * rows, margin={"t": 40, "b": 20, "l": 20, "r": 20})
+    names = list(residuals.columns)
+    _panel_titles(fig, len(names), cols, lambda i: f"residual ({transformed_unit((transforms or {}).get(names[i]))})",
+                  "date", tickformat=",~g")  # fmt: skip
+    fig.update_layout(height=240 * rows + 40, margin={"t": 40, "b": 20, "l": 20, "r": 20})
     return fig
 
 
@@ -284,7 +316,8 @@ def plot_acf(correlations: dict[str, np.ndarray], band: float) -> go.Figure:
         fig.add_trace(go.Bar(x=lags, y=correlations[name][1:], marker_color=FORECAST_COLOR, showlegend=False), **at)
         for sign in (1, -1):
             fig.add_hline(y=sign * band, line={"dash": "dot", "color": ACTUAL_COLOR}, **at)
-    fig.update_layout(height=220 * rows, margin={"t": 40, "b": 20, "l": 20, "r": 20})
+    _panel_titles(fig, len(names), cols, lambda i: "autocorrelation", "lag (periods)", tickformat=".2f")
+    fig.update_layout(height=240 * rows + 40, margin={"t": 40, "b": 20, "l": 20, "r": 20})
     return fig
 
 
@@ -305,8 +338,9 @@ def plot_pvalue_heatmap(pvalues: pd.DataFrame, title: str) -> go.Figure:
             colorbar={"title": "p-value"},
         )
     )
-    fig.update_layout(title=title, height=120 + 50 * len(pvalues), margin={"t": 60, "b": 20, "l": 20, "r": 20})
-    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title=title, height=160 + 50 * len(pvalues), margin={"t": 60, "b": 20, "l": 20, "r": 20})
+    fig.update_xaxes(title_text="causing variable")
+    fig.update_yaxes(autorange="reversed", title_text="caused variable")
     return fig
 
 
@@ -349,7 +383,12 @@ def plot_impulse_responses(variables: list[str], responses, lower, upper, cumula
             )
             fig.add_hline(y=0, line={"color": HISTORY_COLOR, "width": 1}, **at)
     fig.update_annotations(font_size=11)
-    fig.update_layout(height=max(320, 200 * k), margin={"t": 40, "b": 20, "l": 20, "r": 20})
+    for i in range(k):
+        fig.update_yaxes(title_text="response" if k > 2 else f"response of {variables[i]}", title_font_size=11,
+                         row=i + 1, col=1)  # fmt: skip
+    for j in range(k):
+        fig.update_xaxes(title_text="periods ahead", title_font_size=11, row=k, col=j + 1)
+    fig.update_layout(height=max(340, 200 * k + 40), margin={"t": 40, "b": 20, "l": 20, "r": 20})
     return fig
 
 
@@ -366,7 +405,7 @@ def plot_fevd(variables: list[str], decomposition) -> go.Figure:
             fig.add_trace(
                 go.Bar(
                     x=horizons,
-                    y=decomposition[i, :, j],
+                    y=100 * np.asarray(decomposition[i, :, j]),
                     name=variables[j],
                     legendgroup=variables[j],
                     showlegend=i == 0,
@@ -375,9 +414,10 @@ def plot_fevd(variables: list[str], decomposition) -> go.Figure:
                 row=i // cols + 1,
                 col=i % cols + 1,
             )
+    _panel_titles(fig, k, cols, lambda i: "% of variance", "periods ahead", range=[0, 100], ticksuffix="%")
     fig.update_layout(
         barmode="stack",
-        height=260 * rows,
+        height=260 * rows + 40,
         margin={"t": 60, "b": 20, "l": 20, "r": 20},
         legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "x": 0},
     )
@@ -414,9 +454,11 @@ def plot_errors_by_horizon(by_horizon: pd.DataFrame) -> go.Figure:
             ),
             **at,
         )
-    fig.update_xaxes(title_text="horizon", dtick=1)
+    horizons = sorted(set(by_horizon["horizon"]))
+    _panel_titles(fig, len(variables), cols, lambda i: "error (level units)", "periods ahead", tickformat=",~g")
+    fig.update_xaxes(tickmode="array", tickvals=horizons, range=[min(horizons) - 0.5, max(horizons) + 0.5])
     fig.update_layout(
-        height=260 * rows,
+        height=260 * rows + 40,
         margin={"t": 60, "b": 20, "l": 20, "r": 20},
         legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "x": 0},
     )
@@ -424,7 +466,8 @@ def plot_errors_by_horizon(by_horizon: pd.DataFrame) -> go.Figure:
 
 
 @_text_safe
-def plot_versions(forecasts: dict[str, Forecast], actual: pd.DataFrame) -> go.Figure:
+def plot_versions(forecasts: dict[str, Forecast], actual: pd.DataFrame, units: dict[str, str] | None = None
+                  ) -> go.Figure:  # fmt: skip
     """Several versions' forecasts overlaid on the actual data, one panel per variable."""
     variables = list(actual.columns)
     rows, cols = _grid(len(variables))
@@ -457,6 +500,7 @@ def plot_versions(forecasts: dict[str, Forecast], actual: pd.DataFrame) -> go.Fi
                     ),
                     **at,
                 )
+    _panel_titles(fig, len(variables), cols, lambda i: level_title(variables[i], units), "date", tickformat=",~g")
     fig.update_layout(
         height=320 * rows + 40,
         margin={"t": 80, "b": 20, "l": 20, "r": 20},
@@ -466,8 +510,8 @@ def plot_versions(forecasts: dict[str, Forecast], actual: pd.DataFrame) -> go.Fi
 
 
 @_text_safe
-def plot_forecast_revision(revision: pd.DataFrame, history: pd.DataFrame, parent_label: str,
-                           new_label: str, history_rows: int = 40) -> go.Figure:  # fmt: skip
+def plot_forecast_revision(revision: pd.DataFrame, history: pd.DataFrame, parent_label: str, new_label: str,
+                           history_rows: int = 40, units: dict[str, str] | None = None) -> go.Figure:  # fmt: skip
     """Per variable: recent data, the parent version's forecast and the refreshed one, over the same dates.
 
     `revision` has columns date (ISO), variable, parent, new (varlib.refresh)."""
@@ -487,7 +531,11 @@ def plot_forecast_revision(revision: pd.DataFrame, history: pd.DataFrame, parent
         fig.add_trace(go.Scatter(x=dates, y=part["new"], name=new_label, mode="lines+markers",
                                  line={"color": FORECAST_COLOR}, showlegend=i == 0,
                                  legendgroup="new"), **at)  # fmt: skip
-    fig.update_yaxes(title_text="level", tickformat=",~g")
+    if len(shown):
+        for i in range(len(variables)):  # where the data end
+            fig.add_vline(x=shown.index[-1], line={"dash": "dot", "width": 1, "color": HISTORY_COLOR},
+                          row=i // cols + 1, col=i % cols + 1)  # fmt: skip
+    _panel_titles(fig, len(variables), cols, lambda i: level_title(variables[i], units), "date", tickformat=",~g")
     fig.update_layout(
         height=320 * rows + 40,
         margin={"t": 80, "b": 20, "l": 20, "r": 20},

@@ -5,7 +5,7 @@ A `Dataset` is a frame of float columns on an evenly spaced DatetimeIndex named 
 (dialect, dates, calendar) and done. `ReadOptions` overrides any detection.
 """
 
-from varlib.data.builtin import MACRODATA, MACRODATA_INFO, load_dataset, load_macrodata
+from varlib.data.builtin import MACRODATA, MACRODATA_INFO, known_units, load_dataset, load_macrodata
 from varlib.data.calendar import AGGREGATIONS, GAP_POLICIES, TARGET_FREQUENCIES, describe_frequency, period_label
 from varlib.data.dataset import STORED_DATE_COLUMN, Dataset, Reading, VariableInfo, VariableReading
 from varlib.data.dates import DATE_ORDERS, EARLIEST_DATE, LATEST_DATE
@@ -42,6 +42,7 @@ __all__ = [
     "VariableReading",
     "describe_frequency",
     "inspect_file",
+    "known_units",
     "load_dataset",
     "load_macrodata",
     "period_label",

@@ -12,27 +12,36 @@ MACRODATA = "macrodata"
 MACRODATA_SOURCE = "statsmodels macrodata (US, quarterly)"
 
 _SAAR = "billions of chained 2005 US$, seasonally adjusted annual rate"
+_SAAR_SHORT = "bn 2005 US$, SAAR"
 # From statsmodels.datasets.macrodata's NOTE (FRED and BLS series, accessed 2009-12-15); units of m1 and pop as
 # FRED publishes them (M1SL in billions of dollars, POP in thousands).
 MACRODATA_INFO = {
-    "realgdp": VariableInfo("Real gross domestic product", _SAAR),
-    "realcons": VariableInfo("Real personal consumption expenditures", _SAAR),
-    "realinv": VariableInfo("Real gross private domestic investment", _SAAR),
-    "realgovt": VariableInfo("Real federal consumption expenditures and gross investment", _SAAR),
-    "realdpi": VariableInfo("Real private disposable income", _SAAR),
+    "realgdp": VariableInfo("Real gross domestic product", _SAAR, _SAAR_SHORT),
+    "realcons": VariableInfo("Real personal consumption expenditures", _SAAR, _SAAR_SHORT),
+    "realinv": VariableInfo("Real gross private domestic investment", _SAAR, _SAAR_SHORT),
+    "realgovt": VariableInfo("Real federal consumption expenditures and gross investment", _SAAR, _SAAR_SHORT),
+    "realdpi": VariableInfo("Real private disposable income", _SAAR, _SAAR_SHORT),
     "cpi": VariableInfo(
         "Consumer price index for all urban consumers, all items, end of quarter",
         "index 1982-84 = 100, seasonally adjusted",
+        "index 1982-84 = 100",
     ),
-    "m1": VariableInfo("M1 nominal money stock, end of quarter", "billions of US$, seasonally adjusted"),
+    "m1": VariableInfo("M1 nominal money stock, end of quarter", "billions of US$, seasonally adjusted", "bn US$"),
     "tbilrate": VariableInfo(
         "3-month treasury bill rate, secondary market, quarterly average of monthly values", "% per year"
     ),
-    "unemp": VariableInfo("Unemployment rate", "%, seasonally adjusted"),
+    "unemp": VariableInfo("Unemployment rate", "%, seasonally adjusted", "%"),
     "pop": VariableInfo("Total population, all ages, including armed forces overseas, end of quarter", "thousands"),
     "infl": VariableInfo("Inflation rate, 400 × ln(cpi / previous cpi)", "% per year"),
     "realint": VariableInfo("Real interest rate, tbilrate − infl", "% per year"),
 }
+
+
+def known_units(source: str | None, variables: list[str]) -> dict[str, str]:
+    """Units of variables whose data came from the built-in set (a stored version's `data.source` says so)."""
+    if not source or not source.startswith(MACRODATA_SOURCE):
+        return {}
+    return {v: MACRODATA_INFO[v].axis_unit for v in variables if v in MACRODATA_INFO}
 
 
 def load_macrodata() -> Dataset:

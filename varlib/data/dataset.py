@@ -17,6 +17,11 @@ class VariableInfo:
 
     description: str
     unit: str
+    short_unit: str = ""  # for an axis title, where the full unit does not fit
+
+    @property
+    def axis_unit(self) -> str:
+        return self.short_unit or self.unit
 
 
 @dataclass(frozen=True)

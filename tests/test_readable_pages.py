@@ -1,0 +1,36 @@
+"""Issue 13, first steps: what the pages show reads like a report (labels, not deltas; no columns of zeros)."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app_pages import APP, TIMEOUT, assert_no_exception, clean_environment  # noqa: F401
+
+
+def fitted_train_page(tmp_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.form_submit_button[0].click().run()
+    next(b for b in at.button if b.label == "Fit VAR").click().run()
+    assert_no_exception(at)
+    return at
+
+
+def test_the_lag_order_is_labelled_not_shown_as_a_change(tmp_path, monkeypatch) -> None:
+    """Issue 13: the lag-order metric showed a green "↑ by AIC" delta arrow."""
+    at = fitted_train_page(tmp_path, monkeypatch)
+    lag_order = at.metric[0]
+    assert (lag_order.label, lag_order.value) == ("Lag order p", "3")
+    from streamlit.proto.Metric_pb2 import Metric
+
+    assert lag_order.proto.delta == "chosen by AIC"
+    assert lag_order.proto.direction == Metric.MetricDirection.NONE  # no arrow
+    assert lag_order.proto.color == Metric.MetricColor.GRAY  # not green
+
+
+def test_metrics_tables_have_no_column_of_zeros(tmp_path, monkeypatch) -> None:
+    """Issue 13: "MAPE zeros skipped" was a column of zeros in every metrics table."""
+    at = fitted_train_page(tmp_path, monkeypatch)
+    metrics = next(d.value for d in at.dataframe if "RMSE" in d.value.columns)
+    assert list(metrics.columns) == ["RMSE", "MAE", "MAPE %", "Theil's U"]
+    assert list(metrics.index) == ["realgdp", "realcons"]
