@@ -1,11 +1,15 @@
 """varlib dashboard: Train and Publish; Forecast, Refresh, Analyze, Compare and Registry of stored versions."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import session
 from ui.widgets import login_gate, store_sidebar
 
-st.set_page_config(page_title="varlib: VAR models", page_icon=":material/ssid_chart:", layout="wide")
+# A local file: a Material icon as page icon is fetched from a font CDN, which an offline machine cannot reach.
+FAVICON = str(Path(__file__).parent / "ui" / "favicon.png")
+st.set_page_config(page_title="varlib: VAR models", page_icon=FAVICON, layout="wide")
 
 pages = {
     "Build a model": [

@@ -206,3 +206,32 @@ def test_an_uploaded_file_survives_a_page_switch_in_a_browser(browser, tmp_path)
         assert page.get_by_text("Upload a CSV or Excel file to continue").count() == 0
     finally:
         server.stop()
+
+
+def test_no_page_reaches_outside_the_machine_or_logs_an_error(browser, tmp_path, macrodata) -> None:
+    """Issue 13: the page icon was fetched from a font CDN: console errors offline and no favicon."""
+    from varlib import TrainSpec, train
+
+    store = f"file://{tmp_path / 'store'}"
+    ModelRegistry(open_store(store)).publish(
+        train(macrodata, TrainSpec.build(["realgdp", "realcons"], "logdiff", lags=2)), "gdp", "1.0.0"
+    )
+    server = StreamlitServer({"VARLIB_STORE": store}, tmp_path)
+    try:
+        page = browser.new_context(viewport={"width": 1400, "height": 1200}).new_page()
+        page.set_default_timeout(60_000)
+        elsewhere, errors = [], []
+        own = (server.url, server.url.replace("http", "ws"), "data:", "blob:")
+        page.on("request", lambda request: None if request.url.startswith(own) else elsewhere.append(request.url))
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(server.url)
+        settle(page)
+        for name in ("Publish", "Forecast", "Refresh", "Analyze", "Compare", "Registry", "Train"):
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+            settle(page)
+        page.wait_for_timeout(1000)  # late requests (the favicon) arrive after the script has run
+        assert elsewhere == [] and errors == []
+        icon = page.locator("link[rel*='icon']").first.get_attribute("href")
+        assert icon is not None and (not icon.startswith("http") or icon.startswith(server.url))  # served here
+    finally:
+        server.stop()
