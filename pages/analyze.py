@@ -8,6 +8,7 @@ from ui import session
 from ui.widgets import VersionChoices, plain, show_error, stored_models_or_stop
 from varlib import VarlibError
 from varlib.analysis import suggest_transforms
+from varlib.formats import format_pvalue, format_statistic, stationarity_table
 from varlib.plots import (
     plot_acf,
     plot_errors_by_horizon,
@@ -72,7 +73,7 @@ with stationarity_tab:
     st.dataframe(verdicts, width="stretch")
     st.caption("ADF (lag by AIC) and KPSS on the training data, per candidate transform; stationary when ADF "
                "rejects a unit root and KPSS does not reject stationarity, both at 5%.")  # fmt: skip
-    st.dataframe(tests.round(4), width="stretch", hide_index=True)
+    st.dataframe(stationarity_table(tests), width="stretch", hide_index=True)
 
 # 3. Diagnostics --------------------------------------------------------------------------------------
 with diagnostics_tab:
@@ -93,6 +94,8 @@ with diagnostics_tab:
         ]
     )  # fmt: skip
     tests["at 5%"] = ["rejected" if p < 0.05 else "not rejected" for p in tests["p-value"]]
+    tests["statistic"] = tests["statistic"].map(format_statistic)
+    tests["p-value"] = tests["p-value"].map(format_pvalue)
     st.dataframe(tests, width="stretch", hide_index=True)
     st.caption(f"Portmanteau lag choice: {d.whiteness_rule}.")
     st.subheader("Residuals")
@@ -107,7 +110,11 @@ with causality_tab:
                     width="stretch")  # fmt: skip
     st.caption(c.test + ". A small p-value is evidence that the column variable helps predict the row variable.")
     st.subheader("Instantaneous causality")
-    st.dataframe(c.instantaneous_pvalues.rename("p-value").to_frame(), width="stretch")
+    instantaneous = c.instantaneous_pvalues.rename("p-value").to_frame()
+    instantaneous["at 5%"] = ["rejected" if p < 0.05 else "not rejected" for p in instantaneous["p-value"]]
+    instantaneous["p-value"] = instantaneous["p-value"].map(format_pvalue)  # not 0.0000000000000000004
+    st.dataframe(instantaneous, width="stretch")
+    st.caption("H0: no instantaneous causality between the variable and the others (Wald test).")
 
 # 5. Impulse responses --------------------------------------------------------------------------------
 with irf_tab:

@@ -9,6 +9,7 @@ from ui import session
 from ui.widgets import data_source, failed_key, plain, show_error, show_metrics, show_reading
 from varlib import InvalidInput, TrainSpec, VarlibError
 from varlib.analysis import suggest_transforms
+from varlib.formats import stationarity_table
 from varlib.plots import plot_criteria, plot_forecast, plot_series
 from varlib.training import CRITERIA
 from varlib.transforms import TRANSFORMS
@@ -72,8 +73,9 @@ with st.expander("Stationarity of the training data (ADF and KPSS, per transform
             "root and KPSS does not reject stationarity, both at 5%. Suggested: the simplest transform both tests "
             "call stationary (none, log, logdiff, diff), else the one ADF rejects hardest."
         )
-        with st.popover("Test statistics"):
-            st.dataframe(tests.round(4), width="stretch", hide_index=True)
+        if st.toggle("Show the test statistics"):  # full width (a popover was 300 px); expanders cannot nest
+            st.dataframe(stationarity_table(tests), width="stretch", hide_index=True)
+            st.caption("KPSS p-values come from a table: '< 0.01' and '> 0.1' are its ends.")
 
         def use_suggestions() -> None:
             for name, transform in suggested.items():

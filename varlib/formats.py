@@ -1,0 +1,50 @@
+"""Numbers as statisticians print them: p-values bounded by their test's table, statistics to a few figures.
+
+Pure functions for the pages, the CLI and reports; no UI here."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+PVALUE_FLOOR = 0.001  # below it, '< 0.001': more digits claim a precision the asymptotics do not have
+KPSS_TABLE = (0.01, 0.10)  # statsmodels' KPSS p-value is interpolated in this range and clipped at its ends
+
+
+def format_pvalue(p: float | None, table: tuple[float, float] | None = None) -> str:
+    """'0.042', '< 0.001', or for a test whose p-value comes from a table (KPSS) '< 0.01' / '> 0.1' at its ends."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "–"
+    if table is not None:
+        low, high = table
+        if p <= low:
+            return f"< {low:g}"
+        if p >= high:
+            return f"> {high:g}"
+    if p < PVALUE_FLOOR:
+        return f"< {PVALUE_FLOOR:g}"
+    return f"{p:.3f}"
+
+
+def format_statistic(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
+
+
+def stationarity_table(tests: pd.DataFrame) -> pd.DataFrame:
+    """The ADF and KPSS results with headers in words and p-values as printed in a report."""
+    return pd.DataFrame(
+        {
+            "variable": tests["variable"],
+            "transform": tests["transform"],
+            "ADF statistic": tests["adf_statistic"].map(format_statistic),
+            "ADF p-value": tests["adf_pvalue"].map(format_pvalue),
+            "ADF lags": tests["adf_lags"],
+            "KPSS statistic": tests["kpss_statistic"].map(format_statistic),
+            "KPSS p-value": tests["kpss_pvalue"].map(lambda p: format_pvalue(p, KPSS_TABLE)),
+            "KPSS lags": tests["kpss_lags"],
+            "verdict": tests["verdict"],
+        }
+    )
