@@ -7,6 +7,7 @@ from ui import session
 from ui.widgets import show_error, stored_models_or_stop
 from varlib import VarlibError
 from varlib.data import known_units
+from varlib.formats import chosen_by_words, stability_words, trend_words
 from varlib.plots import plot_versions
 
 st.title("Compare versions")
@@ -60,11 +61,11 @@ for version, item in loaded.items():
         "created": meta["created"],
         "variables": ", ".join(f"{v} ({t})" for v, t in meta["transforms"].items()),
         "lag order p": p,
-        "chosen by": meta["model"]["chosen_by"],
-        "trend": meta["model"]["trend"],
+        "p chosen": chosen_by_words(meta["model"]["chosen_by"]),
+        "deterministic terms": trend_words(meta["model"]["trend"]),
         "train": f"{meta['data']['train']['start']} – {meta['data']['train']['end']} ({meta['data']['train']['rows']})",
         "test": f"{meta['data']['test']['start']} – {meta['data']['test']['end']} ({meta['data']['test']['rows']})",
-        "stable": meta["stability"]["stable"],
+        "stability": stability_words(meta["stability"]["stable"]),
     }
     for criterion in ("aic", "bic", "hqic", "fpe"):
         value = table.get(p, {}).get(criterion)

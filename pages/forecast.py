@@ -9,6 +9,7 @@ from ui import session
 from ui.widgets import VersionChoices, plain, show_error, show_lineage, show_metrics, stored_models_or_stop
 from varlib import VarlibError
 from varlib.data import known_units
+from varlib.formats import chosen_by_words, stability_words, trend_words
 from varlib.model import ORIGIN_DATA, ORIGIN_TRAIN, forecast_file_name, iso_timestamp, iso_timestamps
 from varlib.plots import plot_forecast
 
@@ -143,8 +144,9 @@ st.caption(
 with st.expander(f"Version {summary.version} metadata"):
     meta = version.metadata
     st.write(
-        f"Created {plain(meta['created'])} · VAR({meta['model']['lag_order']}) chosen {meta['model']['chosen_by']} · "
-        f"trend {meta['model']['trend']} · stable: {meta['stability']['stable']}"
+        f"Created {plain(meta['created'])} · VAR({meta['model']['lag_order']}), p "
+        f"{chosen_by_words(meta['model']['chosen_by'])} · deterministic terms: {trend_words(meta['model']['trend'])} · "
+        f"evaluation fit {stability_words(meta['stability']['stable'])}"
     )
     st.write("Transforms: " + ", ".join(f"{plain(v)} ({t})" for v, t in meta["transforms"].items()))
     st.write(f"Training data {meta['data']['train']['start']} to {meta['data']['train']['end']} "

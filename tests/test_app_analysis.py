@@ -122,6 +122,6 @@ def test_compare_versions(store_url) -> None:
     table = at.dataframe[0].value
     assert list(table.columns) == ["0.0.2", "0.0.1"]
     assert table.loc["lag order p", "0.0.2"] == "1" and table.loc["lag order p", "0.0.1"] == "3"
-    assert table.loc["chosen by", "0.0.2"] == "fixed" and table.loc["chosen by", "0.0.1"] == "aic"
+    assert table.loc["p chosen", "0.0.2"] == "fixed" and table.loc["p chosen", "0.0.1"] == "by AIC"
     at.multiselect[0].set_value(["0.0.1"]).run()
     assert "Pick at least two versions to compare." in page_text(at)

@@ -34,3 +34,17 @@ def test_metrics_tables_have_no_column_of_zeros(tmp_path, monkeypatch) -> None:
     metrics = next(d.value for d in at.dataframe if "RMSE" in d.value.columns)
     assert list(metrics.columns) == ["RMSE", "MAE", "MAPE %", "Theil's U"]
     assert list(metrics.index) == ["realgdp", "realcons"]
+
+
+def test_metadata_reads_in_words_in_the_cli(tmp_path, capsys) -> None:
+    """Issue 13: metadata read "chosen aic", "lag order 1 by fixed", "stable: True"."""
+    from varlib.cli import main
+
+    store = ["--store", f"file://{tmp_path / 'store'}"]
+    assert main([*store, "train", "--dataset", "macrodata", "--columns", "realgdp,realcons", "--transform", "logdiff",
+                 "--lags", "2", "--publish", "gdp", "1.0.0"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main([*store, "show", "gdp", "1.0.0"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "lag order 2 fixed, deterministic terms: constant" in out
+    assert "evaluation fit stable" in out and not any("True" in line for line in out)

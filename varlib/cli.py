@@ -34,6 +34,7 @@ from varlib.data import (
     read_excel,
 )
 from varlib.errors import CLI_INPUTS, InvalidInput, VarlibError
+from varlib.formats import chosen_by_words, stability_words, trend_words
 from varlib.model import ORIGIN_DATA, ORIGINS, TRENDS, Forecast
 from varlib.model import iso_timestamp as model_timestamp
 from varlib.refresh import DEFAULT_COMPARE_STEPS, RefreshResult, refresh
@@ -415,10 +416,11 @@ def cmd_show(args: argparse.Namespace) -> int:
                 else []
             ),
             f"variables: {', '.join(f'{v} ({t})' for v, t in meta['transforms'].items())}",
-            f"lag order {meta['model']['lag_order']} by {meta['model']['chosen_by']}, trend {meta['model']['trend']}",
+            f"lag order {meta['model']['lag_order']} {chosen_by_words(meta['model']['chosen_by'])}, "
+            f"deterministic terms: {trend_words(meta['model']['trend'])}",
             f"train {meta['data']['train']['start']} to {meta['data']['train']['end']}, "
             f"test {meta['data']['test']['start']} to {meta['data']['test']['end']}",
-            f"stable: {meta['stability']['stable']}",
+            f"evaluation fit {stability_words(meta['stability']['stable'])}",
             f"note: {meta.get('note') or '-'}",
         ]
     )

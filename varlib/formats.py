@@ -48,3 +48,19 @@ def stationarity_table(tests: pd.DataFrame) -> pd.DataFrame:
             "verdict": tests["verdict"],
         }
     )
+
+
+TREND_WORDS = {"c": "constant", "ct": "constant and trend", "n": "no constant"}
+
+
+def chosen_by_words(chosen_by: str) -> str:
+    """How the lag order was chosen: 'by AIC', or 'fixed' (p given by the analyst)."""
+    return "fixed" if chosen_by == "fixed" else f"by {chosen_by.upper()}"
+
+
+def trend_words(trend: str) -> str:
+    return TREND_WORDS.get(trend, trend)
+
+
+def stability_words(stable: bool) -> str:
+    return "stable" if stable else "NOT stable"
