@@ -48,3 +48,29 @@ def test_metadata_reads_in_words_in_the_cli(tmp_path, capsys) -> None:
     out = capsys.readouterr().out.splitlines()
     assert "lag order 2 fixed, deterministic terms: constant" in out
     assert "evaluation fit stable" in out and not any("True" in line for line in out)
+
+
+def test_the_cli_takes_store_after_the_subcommand_and_its_help_shows_defaults(tmp_path, capsys) -> None:
+    """Issue 13: the CLI rejected --store after the subcommand although the README shows it there, and subcommand
+    --help had no descriptions or defaults."""
+    import pytest
+
+    from varlib.cli import main
+
+    store = f"file://{tmp_path / 'store'}"
+    assert main(["train", "--dataset", "macrodata", "--columns", "realgdp,realcons", "--transform", "logdiff",
+                 "--lags", "2", "--publish", "gdp", "1.0.0", "--store", store]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["list", "--store", store]) == 0 and capsys.readouterr().out.strip() == "gdp"
+    assert main(["--store", store, "list"]) == 0 and capsys.readouterr().out.strip() == "gdp"
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Select the lag order, fit a VAR, score it, optionally publish it." in text
+    for shown in (
+        "--test-size TEST_SIZE rows at the end held out for testing (default: 12)",
+        "--max-lags MAX_LAGS largest lag order considered (default: 12)",
+        "--aggregate-by {mean,last,sum} how to aggregate (default: mean)",
+        "--store STORE store URL",
+    ):
+        assert shown in text, shown  # fmt: skip

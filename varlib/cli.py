@@ -54,12 +54,41 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Every option's help shows its default, unless it has none or the help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+STORE_HELP = "store URL: file://PATH or s3://BUCKET (default: $VARLIB_STORE or file://.varstore)"
+
+
+class _Commands:
+    """Subcommands that take the global options after their name too, and describe themselves in --help."""
+
+    def __init__(self, subparsers: argparse._SubParsersAction) -> None:
+        self.subparsers = subparsers
+        self.common = argparse.ArgumentParser(add_help=False)
+        # SUPPRESS: given after the subcommand it sets the value, absent it leaves the global one alone.
+        self.common.add_argument("--store", default=argparse.SUPPRESS, help=STORE_HELP)
+
+    def add_parser(self, name: str, *, help: str) -> argparse.ArgumentParser:
+        return self.subparsers.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".",
+                                          parents=[self.common], formatter_class=_Formatter)  # fmt: skip
+
+    def nested(self, parser: argparse.ArgumentParser, dest: str) -> _Commands:
+        return _Commands(parser.add_subparsers(dest=dest, required=True, parser_class=_Parser))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m varlib", description="VAR models for macro analysts, versioned in object storage.")
-    parser.add_argument(
-        "--store", help="store URL: file://PATH or s3://BUCKET (default: $VARLIB_STORE or file://.varstore)"
-    )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(prog="python -m varlib", description="VAR models for macro analysts, versioned in object storage.",
+                     formatter_class=_Formatter)  # fmt: skip
+    parser.add_argument("--store", help=STORE_HELP)
+    commands = _Commands(parser.add_subparsers(dest="command", required=True, parser_class=_Parser))
 
     fit = commands.add_parser("train", help="select the lag order, fit a VAR, score it, optionally publish it")
     source = fit.add_mutually_exclusive_group()
@@ -136,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cache-size", type=int, default=DEFAULT_CACHE_SIZE, help="release versions kept in memory")
 
     token = commands.add_parser("token", help="bearer tokens for the REST service (VARLIB_API_TOKENS)")
-    token_commands = token.add_subparsers(dest="token_command", required=True, parser_class=_Parser)
+    token_commands = commands.nested(token, "token_command")
     token_create = token_commands.add_parser("create", help="make a token; prints it once, and its entry")
     token_create.add_argument("name", help="who uses it, e.g. forecasting-team (1-64 of A-Z, a-z, 0-9, _.@-)")
     token_create.add_argument("--scope", action="append", choices=SCOPES, help="read (the default) and/or write")
@@ -148,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("--json", action="store_true")
 
     alias = commands.add_parser("alias", help="named pointers to releases (production, candidate, ...)")
-    alias_commands = alias.add_subparsers(dest="alias_command", required=True, parser_class=_Parser)
+    alias_commands = commands.nested(alias, "alias_command")
     alias_set = alias_commands.add_parser("set", help="point an alias at a release (a move is kept in the history)")
     alias_set.add_argument("name")
     alias_set.add_argument("alias", help="1-64 of a-z, 0-9, '-', '_' (latest is reserved)")
