@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import VersionChoices, plain, show_error, stored_models_or_stop
+from ui.widgets import VersionChoices, keep_choice, plain, show_error, stored_models_or_stop
 from varlib import VarlibError
 from varlib.analysis import suggest_transforms
 from varlib.formats import format_pvalue, format_statistic, stationarity_table
@@ -37,13 +37,16 @@ else:
     url = session.store_url()
     try:
         left, right = st.columns([1, 3])
-        name = left.selectbox("Stored model", models)
+        keep_choice("analyze_model_input", session.FORECAST_MODEL, models)  # the model chosen on Forecast, too
+        name = left.selectbox("Stored model", models, key="analyze_model_input")
         summaries = session.versions(url, name, session.generation())
         if not summaries:
             st.info(f"Model {name!r} has no versions.")
             st.stop()
         choices = VersionChoices(summaries)
-        choice = right.selectbox("Version", choices.options, format_func=choices.label)
+        keep_choice("analyze_version_input", session.FORECAST_VERSION, choices.options)
+        choice = right.selectbox("Version", choices.options, format_func=choices.label, key="analyze_version_input")
+        st.session_state[session.FORECAST_MODEL], st.session_state[session.FORECAST_VERSION] = name, choice
         summary = choices.summary(choice)
         version = session.load_version(url, name, summary.version, summary.created)
     except VarlibError as exc:
@@ -54,7 +57,9 @@ else:
     label = f"{name} {summary.version}, VAR({model.lag_order}) on {plain(', '.join(model.variables))}"
 
 fit = session.refit(key, model, train_levels)
-if fit.matches:
+if source.startswith("Current"):
+    st.info(f"Analyzing {label}, not published yet.", icon=":material/science:")  # nothing stored to reproduce
+elif fit.matches:
     st.success(f"Analyzing {label}. {fit.message()}", icon=":material/verified:")
 else:
     st.error(f"{label}: {fit.message()}", icon=":material/gpp_bad:")

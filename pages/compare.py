@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import show_error, stored_models_or_stop
+from ui.widgets import VersionChoices, keep_choice, show_error, stored_models_or_stop
 from varlib import VarlibError
 from varlib.data import known_units
 from varlib.formats import chosen_by_words, stability_words, trend_words
@@ -14,19 +14,21 @@ st.title("Compare versions")
 models = stored_models_or_stop()
 url = session.store_url()
 
-name = st.selectbox("Model", models)
+keep_choice("compare_model_input", session.FORECAST_MODEL, models)  # the model chosen on Forecast or Analyze
+name = st.selectbox("Model", models, key="compare_model_input")
+st.session_state[session.FORECAST_MODEL] = name
 summaries = session.versions(url, name, session.generation())
-by_version = {v.version: v for v in summaries}
-chosen = st.multiselect(
-    "Versions (two or more)",
-    list(by_version),
-    default=list(by_version)[:2],
-    format_func=lambda v: (
-        v
-        + ("" if by_version[v].production else " · evaluation fit only")
-        + (" · DEPRECATED" if by_version[v].deprecated else "")
-    ),
-)
+choices = VersionChoices(summaries)
+by_version = choices.by_version
+# By default the version chosen elsewhere (else the latest release) and the release before it: releases first,
+# a SNAPSHOT only when there are too few releases.
+remembered = st.session_state.get(session.FORECAST_VERSION)
+first = choices.summary(remembered).version if remembered in choices.options else (
+    choices.latest.version if choices.latest else next(iter(by_version), None))  # fmt: skip
+releases = [v for v, s in by_version.items() if not s.is_snapshot and v != first]
+others = [v for v in by_version if v != first and v not in releases]
+default = [v for v in [first, *releases, *others] if v is not None][:2]
+chosen = st.multiselect("Versions (two or more)", list(by_version), default=default, format_func=choices.label)
 if len(chosen) < 2:
     st.info("Pick at least two versions to compare.")
     st.stop()

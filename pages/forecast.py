@@ -6,7 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import VersionChoices, plain, show_error, show_lineage, show_metrics, stored_models_or_stop
+from ui.widgets import (
+    VersionChoices,
+    keep_choice,
+    plain,
+    show_error,
+    show_lineage,
+    show_metrics,
+    stored_models_or_stop,
+)
 from varlib import VarlibError
 from varlib.data import known_units
 from varlib.formats import chosen_by_words, stability_words, trend_words
@@ -16,14 +24,6 @@ from varlib.plots import plot_forecast
 st.title("Forecast")
 models = stored_models_or_stop()
 url = session.store_url()
-
-
-def keep_choice(widget: str, remembered: str, options: list[str]) -> None:
-    """Give the picker a stable key, started from the remembered choice: a picker whose default moved with each
-    choice would be a new widget on the next run, and the analyst's next pick would be lost."""
-    if st.session_state.get(widget) not in options:
-        wanted = st.session_state.get(remembered)
-        st.session_state[widget] = wanted if wanted in options else options[0]
 
 
 left, right = st.columns([1, 3])

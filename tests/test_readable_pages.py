@@ -74,3 +74,32 @@ def test_the_cli_takes_store_after_the_subcommand_and_its_help_shows_defaults(tm
         "--store STORE store URL",
     ):
         assert shown in text, shown  # fmt: skip
+
+
+def test_analyze_and_compare_start_from_the_version_chosen_on_forecast(tmp_path, monkeypatch) -> None:
+    """Issue 13: Analyze and Compare did not preselect the model and version chosen on Forecast, labelled versions
+    barely ("1.0.0"), and Compare defaulted to a SNAPSHOT."""
+    from varlib import ModelRegistry, TrainSpec, load_macrodata, open_store, train
+
+    store = f"file://{tmp_path / 'store'}"
+    monkeypatch.setenv("VARLIB_STORE", store)
+    registry = ModelRegistry(open_store(store))
+    data = load_macrodata()
+    for version, lags in (("1.0.0", 1), ("1.1.0", 2), ("1.2.0-SNAPSHOT", 3)):
+        registry.publish(train(data, TrainSpec.build(["realgdp", "realcons"], "logdiff", lags=lags)), "gdp", version)
+    registry.publish(train(data, TrainSpec.build(["realinv", "realcons"], "logdiff", lags=1)), "inv", "0.1.0")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/forecast.py").run()
+    at.selectbox(key="forecast_model_input").set_value("gdp").run()
+    at.selectbox(key="forecast_version_input").set_value("1.0.0").run()
+    at.switch_page("pages/analyze.py").run()
+    at.radio[0].set_value("Stored version").run()
+    assert_no_exception(at)
+    assert at.selectbox(key="analyze_model_input").value == "gdp"
+    picker = at.selectbox(key="analyze_version_input")
+    assert picker.value == "1.0.0"
+    assert picker.format_func("1.0.0").startswith("1.0.0 · ") and " · p=1 · test RMSE " in picker.format_func("1.0.0")
+    at.switch_page("pages/compare.py").run()
+    assert_no_exception(at)
+    assert at.selectbox(key="compare_model_input").value == "gdp"
+    assert at.multiselect[0].value == ["1.0.0", "1.1.0"]  # the chosen one, then a release, not the SNAPSHOT

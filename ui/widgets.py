@@ -329,3 +329,12 @@ def show_metrics(metrics: pd.DataFrame, caption: str | None = None) -> None:
         notes.append(f"MAPE leaves out test rows whose actual is zero: {counts}.")
     if notes:
         st.caption(" ".join(notes))
+
+
+def keep_choice(widget: str, remembered: str, options: list[str]) -> None:
+    """Give the picker a stable key, started from the remembered choice: a picker whose default moved with each
+    choice would be a new widget on the next run, and the analyst's next pick would be lost. The Forecast, Analyze
+    and Compare pages remember one model and version (session.FORECAST_MODEL, session.FORECAST_VERSION)."""
+    if st.session_state.get(widget) not in options:
+        wanted = st.session_state.get(remembered)
+        st.session_state[widget] = wanted if wanted in options else options[0]
