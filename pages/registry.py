@@ -4,12 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import plain, show_error, show_lineage, stored_models_or_stop
+from ui.widgets import flash, plain, show_error, show_flash, show_lineage, stored_models_or_stop
 from varlib import VarlibError, Version
 from varlib.data import describe_frequency
 from varlib.registry.aliases import describe_change
 
 st.title("Registry")
+show_flash()  # what the last change on this page did
 models = stored_models_or_stop()
 url = session.store_url()
 st.caption(f"All versions in the {plain(session.registry().store.location)}.")
@@ -135,7 +136,7 @@ def write_controls() -> None:
         else:
             session.store_changed()
             moved = f" (was {previous})" if previous else ""
-            st.success(f"@{plain(alias.strip())} now points at {target}{moved}.")
+            flash(f"@{plain(alias.strip())} now points at {target}{moved}.")
             st.rerun()
     if lifecycle.aliases:
         with st.popover("Delete an alias"):
@@ -147,6 +148,7 @@ def write_controls() -> None:
                     show_error(exc)
                 else:
                     session.store_changed()
+                    flash(f"Deleted @{plain(doomed)} (kept in the history).")
                     st.rerun()
 
     chosen_version = Version.parse(chosen)
@@ -160,6 +162,7 @@ def write_controls() -> None:
                     show_error(exc)
                 else:
                     session.store_changed()
+                    flash(f"{plain(name)} {chosen} is no longer deprecated.")
                     st.rerun()
         else:
             with st.form("deprecate"):
@@ -171,6 +174,7 @@ def write_controls() -> None:
                         show_error(exc)
                     else:
                         session.store_changed()
+                        flash(f"Deprecated {plain(name)} {chosen}: `latest` skips it now.")
                         st.rerun()
             st.caption(
                 "A deprecated release stays loadable by its exact version (releases are immutable), but `latest` "
@@ -186,7 +190,7 @@ def write_controls() -> None:
                 show_error(exc)
                 st.stop()
             session.store_changed()
-            st.success(f"Deleted {name} {chosen}.")
+            flash(f"Deleted {plain(name)} {chosen}.")
             st.rerun()
 
 

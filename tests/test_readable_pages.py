@@ -103,3 +103,23 @@ def test_analyze_and_compare_start_from_the_version_chosen_on_forecast(tmp_path,
     assert_no_exception(at)
     assert at.selectbox(key="compare_model_input").value == "gdp"
     assert at.multiselect[0].value == ["1.0.0", "1.1.0"]  # the chosen one, then a release, not the SNAPSHOT
+
+
+def test_registry_changes_are_confirmed_after_the_page_reruns(tmp_path, monkeypatch) -> None:
+    """Issue 13: deleting a SNAPSHOT gave no confirmation (a success shown before st.rerun() vanished unseen)."""
+    from tests.test_app_pages import button, publish, train_and_fit
+
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    at = train_and_fit(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    publish(at, version="1.0.0")
+    publish(at, version="1.1.0-SNAPSHOT")
+    at.switch_page("pages/registry.py").run()
+    at.selectbox[1].set_value("1.1.0-SNAPSHOT").run()
+    next(box for box in at.checkbox if box.label.startswith("Yes, delete SNAPSHOT")).check().run()
+    button(at, "Delete SNAPSHOT").click().run()
+    assert_no_exception(at)
+    assert [s.value for s in at.success] == ["Deleted var 1.1.0-SNAPSHOT."]
+    at.selectbox[1].set_value("1.0.0").run()
+    assert not at.success  # shown once
+    next(b for b in at.button if b.label == "Set alias").click().run()
+    assert [s.value for s in at.success] == ["@production now points at 1.0.0."]

@@ -338,3 +338,17 @@ def keep_choice(widget: str, remembered: str, options: list[str]) -> None:
     if st.session_state.get(widget) not in options:
         wanted = st.session_state.get(remembered)
         st.session_state[widget] = wanted if wanted in options else options[0]
+
+
+FLASH = "flash_message"  # a confirmation to show after st.rerun(), which would clear one shown before it
+
+
+def flash(message: str) -> None:
+    """Confirm a change on the next run: a success shown right before st.rerun() vanishes unseen."""
+    st.session_state[FLASH] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
