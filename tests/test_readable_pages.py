@@ -123,3 +123,20 @@ def test_registry_changes_are_confirmed_after_the_page_reruns(tmp_path, monkeypa
     assert not at.success  # shown once
     next(b for b in at.button if b.label == "Set alias").click().run()
     assert [s.value for s in at.success] == ["@production now points at 1.0.0."]
+
+
+def test_the_rest_docs_show_a_real_body_for_every_status(tmp_path) -> None:
+    """Issue 13: every error example said not_found, and the 200 example was additionalProp1."""
+    from varlib import ModelRegistry, open_store
+    from varlib.api import ERROR_STATUS, create_app
+
+    schema = create_app(ModelRegistry(open_store(f"file://{tmp_path / 'store'}"))).openapi()
+    responses = schema["paths"]["/models/{name}/versions/{version}/forecast"]["get"]["responses"]
+    codes = {status: code for status, code in ERROR_STATUS.values() if code != "version_exists"}
+    for status, code in codes.items():
+        example = responses[str(status)]["content"]["application/json"]["example"]
+        assert example["error"] == code and example["message"].endswith(".")
+    example = schema["components"]["schemas"]["ForecastResponse"]["examples"][0]
+    assert example["forecast"][0]["date"] == "2009-10-01" and set(example["forecast"][0]["realgdp"]) == {
+        "point", "lower", "upper"}  # fmt: skip
+    assert "additionalProp1" not in str(schema)

@@ -21,7 +21,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from varlib._version import __version__
@@ -166,9 +166,45 @@ class ForecastResponse(BaseModel):
         description="one row per step: {'date': ISO date, VARIABLE: {point, lower, upper[, actual]}}"
     )
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "gdp", "version": "1.1.0", "steps": 2, "alpha": 0.05, "interval_level": 95.0,
+                    "origin": "data", "evaluation_only": False, "variables": ["realgdp", "realcons"],
+                    "forecast": [
+                        {"date": "2009-10-01", "realgdp": {"point": 13046.2, "lower": 12871.5, "upper": 13223.3},
+                         "realcons": {"point": 9301.4, "lower": 9195.0, "upper": 9409.0}},
+                        {"date": "2010-01-01", "realgdp": {"point": 13108.9, "lower": 12826.3, "upper": 13397.8},
+                         "realcons": {"point": 9349.7, "lower": 9178.5, "upper": 9524.0}},
+                    ],
+                }
+            ]
+        }
+    )  # fmt: skip
+
+
+# What each status's body looks like, for the API docs (each its own code, not not_found everywhere).
+ERROR_EXAMPLES = {
+    "unauthorized": "A valid bearer token is required (Authorization: Bearer <token>).",
+    "forbidden": "The token 'dashboard' lacks the read scope.",
+    "invalid_input": "steps must be a whole number from 1 to 1000, got 0.",
+    "not_found": "Model 'gdp' has no version 9.9.9 in the S3 store s3://models.",
+    "integrity_error": "var/0_0_1/model.json fails its sha256 check: the stored object was changed after publishing.",
+    "store_unavailable": "The S3 store at http://minio:9000 did not answer within 10 s.",
+}
+
+
+def _error_response(status: int, code: str) -> dict[str, Any]:
+    example = {"error": code, "message": ERROR_EXAMPLES[code]}
+    return {"model": ErrorBody, "description": code.replace("_", " "),
+            "content": {"application/json": {"example": example}}}  # fmt: skip
+
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": code.replace("_", " ")} for status, code in ERROR_STATUS.values()
+    status: _error_response(status, code)
+    for status, code in ERROR_STATUS.values()
+    if code != "version_exists"  # the service never publishes: its 409 is a version that fails its checks
 }
 # The patterns are documented, not enforced by FastAPI: varlib's own check gives the clearer 422 message.
 ModelName = Annotated[
