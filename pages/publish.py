@@ -8,7 +8,7 @@ After a publish the button stays disabled until something changes, so a second c
 import streamlit as st
 
 from ui import session
-from ui.widgets import plain, require_store, show_error
+from ui.widgets import plain, remember, require_store, restore_widget, show_error
 from varlib import VarlibError, Version
 from varlib.naming import validate_model_name
 from varlib.registry import next_release
@@ -44,12 +44,7 @@ for widget, remembered, default in (
     ("publish_note_input", session.PUBLISH_NOTE, ""),
     ("publish_snapshot_input", session.PUBLISH_SNAPSHOT, False),
 ):
-    if widget not in st.session_state:
-        st.session_state[widget] = st.session_state.get(remembered, default)
-
-
-def remember(widget: str, remembered: str) -> None:
-    st.session_state[remembered] = st.session_state[widget]
+    restore_widget(widget, remembered, default)
 
 
 def version_typed() -> None:

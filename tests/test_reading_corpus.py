@@ -384,22 +384,28 @@ def test_a_workbook_with_xml_entities_is_refused(tmp_path) -> None:
     assert str(info.value).startswith("Excel laughs.xlsx: not an Excel workbook") and "aaaa" not in str(info.value)
 
 
-def test_a_refresh_from_a_monthly_workbook_aggregated_to_the_models_quarters(tmp_path, capsys, macrodata) -> None:
-    """The quarterly round with the data as they arrive: a monthly Excel export, aggregated by the mean."""
-    from varlib import ModelRegistry, TrainSpec, open_store, train
+def parent_and_monthly_workbook(tmp_path: Path) -> tuple[str, Path]:
+    """A store with gdp 1.0.0 (the built-in data to 2008Q3) and monthly.xlsx, a monthly export to 2009Q3 whose
+    months each hold their quarter's value: its quarterly means are the built-in data."""
+    from varlib import ModelRegistry, TrainSpec, load_macrodata, open_store, train
     from varlib.data import Dataset
 
     store = f"file://{tmp_path / 'store'}"
-    quarterly = macrodata.frame[["realgdp", "realcons"]]
+    quarterly = load_macrodata().frame[["realgdp", "realcons"]]
     parent = Dataset(quarterly.loc[:"2008-07-01"], "QS-JAN", "macro to 2008Q3")
     ModelRegistry(open_store(store)).publish(
         train(parent, TrainSpec.build(["realgdp", "realcons"], "logdiff", lags=2, test_size=8)), "gdp", "1.0.0"
     )
-    # Each month holds its quarter's value: the quarterly means are the built-in data.
     monthly = quarterly.loc["2007-01-01":].resample("MS").ffill().reindex(
         pd.date_range("2007-01-01", "2009-09-01", freq="MS"), method="ffill")  # fmt: skip
     path = tmp_path / "monthly.xlsx"
     monthly.rename_axis("Month").to_excel(path, sheet_name="Export")
+    return store, path
+
+
+def test_a_refresh_from_a_monthly_workbook_aggregated_to_the_models_quarters(tmp_path, capsys) -> None:
+    """The quarterly round with the data as they arrive: a monthly Excel export, aggregated by the mean."""
+    store, path = parent_and_monthly_workbook(tmp_path)
     assert main(["--store", store, "refresh", "gdp", "1.0.0", "--xlsx", str(path), "--aggregate", "quarterly",
                  "--json"]) == 0  # fmt: skip
     out = json.loads(capsys.readouterr().out)

@@ -110,22 +110,10 @@ def test_the_built_in_variables_have_descriptions_and_units(tmp_path, monkeypatc
 def test_the_refresh_page_keeps_its_file_and_options_and_aggregates_a_monthly_workbook(tmp_path, monkeypatch) -> None:
     """The Refresh page shares the data-source panel: a monthly Excel export, aggregated to the model's quarters,
     survives a page switch."""
-    import pandas as pd
+    from tests.test_reading_corpus import parent_and_monthly_workbook
 
-    from varlib import ModelRegistry, TrainSpec, load_macrodata, open_store, train
-    from varlib.data import Dataset
-
-    store = f"file://{tmp_path / 'store'}"
+    store, path = parent_and_monthly_workbook(tmp_path)
     monkeypatch.setenv("VARLIB_STORE", store)
-    quarterly = load_macrodata().frame[["realgdp", "realcons"]]
-    parent = Dataset(quarterly.loc[:"2008-07-01"], "QS-JAN", "macro to 2008Q3")
-    ModelRegistry(open_store(store)).publish(
-        train(parent, TrainSpec.build(["realgdp", "realcons"], "logdiff", lags=2, test_size=8)), "gdp", "1.0.0"
-    )
-    monthly = quarterly.loc["2007-01-01":].resample("MS").ffill().reindex(
-        pd.date_range("2007-01-01", "2009-09-01", freq="MS"), method="ffill")  # fmt: skip
-    path = tmp_path / "monthly.xlsx"
-    monthly.rename_axis("Month").to_excel(path)
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/refresh.py").run()

@@ -198,16 +198,24 @@ GAP_LABELS = {"error": "refuse", "carry-forward": "carry forward", "interpolate"
 MISSING_LABELS = {"error": "refuse", "drop": "drop (start or end)", "interpolate": "interpolate"}
 
 
+def restore_widget(widget: str, remembered: str, default: object) -> None:
+    """Give a widget its value from the last visit: Streamlit drops a widget's state when the page changes, so each
+    value is also kept under a plain key (`remember`)."""
+    if widget not in st.session_state:
+        st.session_state[widget] = st.session_state.get(remembered, default)
+
+
+def remember(widget: str, remembered: str) -> object:
+    st.session_state[remembered] = st.session_state[widget]
+    return st.session_state[widget]
+
+
 def _kept(key: str, default: object) -> None:
-    """Give widget `key` its value from the last visit: Streamlit drops a widget's state when the page changes,
-    so each value is also kept under a plain key."""
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(f"kept_{key}", default)
+    restore_widget(key, f"kept_{key}", default)
 
 
 def _keep(key: str) -> object:
-    st.session_state[f"kept_{key}"] = st.session_state[key]
-    return st.session_state[key]
+    return remember(key, f"kept_{key}")
 
 
 def data_source(prefix: str, upload_help: str, missing_note: str) -> tuple[str, bytes | None, ReadOptions]:

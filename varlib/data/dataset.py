@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from varlib.data.dialect import separator_name
 from varlib.errors import InvalidInput
 
 STORED_DATE_COLUMN = "date"  # the dates' column in stored CSVs: no variable may have this name
@@ -67,10 +68,10 @@ class Reading:
     def dialect_words(self) -> str | None:
         if self.file_format != "CSV":
             return f"sheet {self.sheet!r}" if self.sheet else None
-        parts = [self.encoding or "", f"separator {_SEPARATOR_WORDS.get(self.delimiter or '', self.delimiter)}"]
+        parts = [self.encoding or "", f"separator {separator_name(self.delimiter or '')}"]
         parts.append(f"decimal mark {self.decimal!r}")
-        parts.append(f"thousands separator {_SEPARATOR_WORDS.get(self.thousands, repr(self.thousands))}"
-                     if self.thousands else "no thousands separator")  # fmt: skip
+        parts.append(f"thousands separator {separator_name(self.thousands)}" if self.thousands
+                     else "no thousands separator")  # fmt: skip
         return ", ".join(p for p in parts if p)
 
     def lines(self, inputs: dict[str, str] | None = None) -> list[str]:
@@ -96,10 +97,6 @@ class Reading:
         lines += [f"Note: {note}." for note in self.notes]
         lines += [f"To choose: {problem}" for problem in self.worded_problems(inputs)]
         return lines
-
-
-_SEPARATOR_WORDS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", ".": "point", " ": "space",
-                    "\u00a0": "no-break space", "\u202f": "narrow no-break space", "'": "apostrophe"}  # fmt: skip
 
 
 @dataclass

@@ -14,6 +14,15 @@ from varlib.errors import InvalidInput
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
+# Separators and thousands separators in words, for messages and the Reading.
+SEPARATOR_WORDS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", ".": "point", " ": "space",
+                   "\u00a0": "no-break space", "\u202f": "narrow no-break space", "'": "apostrophe"}  # fmt: skip
+
+
+def separator_name(mark: str) -> str:
+    return SEPARATOR_WORDS.get(mark, repr(mark))
+
+
 _SAMPLE_LINES = 200  # lines looked at to choose the separator
 
 

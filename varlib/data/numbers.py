@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from varlib.data.dialect import separator_name
 from varlib.errors import InvalidInput
 
 DECIMAL_MARKS = (".", ",")
@@ -32,8 +33,8 @@ class NumberFormat:
     assumed: str | None = None  # a note when cells such as 1,250 were read by convention, not by evidence
 
     def words(self) -> str:
-        sep = {" ": "space", "\u00a0": "no-break space", "\u202f": "narrow no-break space"}.get(
-            self.thousands or "", repr(self.thousands))  # fmt: skip
+        mark = self.thousands or ""
+        sep = separator_name(mark) if mark.isspace() else repr(mark)  # a space in words; '.' shown as it is
         return f"decimal mark {self.decimal!r}, " + (f"thousands separator {sep}" if self.thousands
                                                      else "no thousands separator")  # fmt: skip
 

@@ -159,7 +159,8 @@ def _csv_table(raw: bytes, label: str, options: ReadOptions) -> tuple[pd.DataFra
         if others:
             raise InvalidInput(
                 f"{label}: the header {table.columns[0]!r} is one column when separated by "
-                f"{_separator_name(delimiter)}; choose {_separator_name(others[0])} in {{input:delimiter}}."
+                f"{dialect.separator_name(delimiter)}; choose {dialect.separator_name(others[0])} in "
+                "{input:delimiter}."
             )
     context = _Context(label, options, encoding=decoded.encoding, delimiter=delimiter)
     if layout.header_line:
@@ -176,10 +177,6 @@ def _columns(names: list[str], shown: int = 5) -> str:
     if len(quoted) > shown:
         return f"columns {', '.join(quoted[:shown])} and {len(quoted) - shown} more"
     return f"columns {', '.join(quoted[:-1])} and {quoted[-1]}"
-
-
-def _separator_name(delimiter: str) -> str:
-    return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delimiter, repr(delimiter))
 
 
 def _excel_table(raw: bytes, label: str, options: ReadOptions) -> tuple[pd.DataFrame, _Context]:
@@ -396,7 +393,7 @@ def _build(
 def _dialect_words(context: _Context, number_format: numbers.NumberFormat) -> str:
     if context.delimiter is None:
         return number_format.words()
-    return f"{_separator_name(context.delimiter)} as the separator, {number_format.words()}"
+    return f"{dialect.separator_name(context.delimiter)} as the separator, {number_format.words()}"
 
 
 def _date_range(values: pd.DataFrame, options: ReadOptions, label: str) -> tuple[pd.DataFrame, list[str]]:
