@@ -51,6 +51,9 @@ def looks_numeric(values: pd.Series) -> bool:
 
 def holds_no_number(values: pd.Series) -> bool:
     """Whether no cell is a number in any convention: an identifier or label column."""
+    head = values.iloc[:_EVIDENCE_SAMPLE].str.strip()
+    if pd.to_numeric(head, errors="coerce").notna().any():  # a number among the first cells: decided, and cheaply
+        return False
     text = values.str.strip()
     present = text[~text.isin(MISSING_MARKERS)]
     if not len(present) or pd.to_numeric(present, errors="coerce").notna().any():  # fast in C for number columns
