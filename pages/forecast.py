@@ -9,6 +9,7 @@ from ui import session
 from ui.widgets import (
     VersionChoices,
     keep_choice,
+    number_format,
     plain,
     show_error,
     show_lineage,
@@ -87,11 +88,13 @@ except VarlibError as exc:  # e.g. an explosive model that overflows that far ah
     show_error(exc)
     st.stop()
 units = known_units(version.metadata["data"].get("source"), version.model.variables)
+shown = (url, name, summary.version, summary.created, int(steps), alpha)  # names the forecast and so its figure
 if origin == ORIGIN_DATA:
-    figure = plot_forecast(forecast, version.levels, None, history_label="data", origin_label="end of data",
-                           units=units)  # fmt: skip
+    figure = session.figure(("forecast", *shown, origin), lambda: plot_forecast(
+        forecast, version.levels, None, history_label="data", origin_label="end of data", units=units))  # fmt: skip
 else:
-    figure = plot_forecast(forecast, version.train_levels, version.test_levels, units=units)
+    figure = session.figure(("forecast", *shown, origin), lambda: plot_forecast(
+        forecast, version.train_levels, version.test_levels, units=units))  # fmt: skip
 st.plotly_chart(figure, width="stretch")
 fit = version.fit_for(origin)
 st.caption(
@@ -106,7 +109,7 @@ values.index = iso_timestamps(values.index)
 values.columns = pd.MultiIndex.from_tuples(
     [(variable, part) for variable in forecast.variables for part in ("forecast", "lower", "upper")]
 )
-st.dataframe(values.style.format("{:,.6g}"), width="stretch")
+st.dataframe(values, width="stretch", column_config=number_format(values))
 
 csv_text = session.forecast_csv(url, name, summary.version, summary.created, int(steps), alpha, origin)
 st.download_button(
@@ -133,8 +136,9 @@ if origin == ORIGIN_DATA:
     except VarlibError as exc:
         show_error(exc)
         st.stop()
-    st.plotly_chart(plot_forecast(evaluation, version.train_levels, version.test_levels, units=units),
-                    width="stretch")  # fmt: skip
+    evaluation_key = ("forecast", url, name, summary.version, summary.created, test_rows, alpha, ORIGIN_TRAIN)
+    st.plotly_chart(session.figure(evaluation_key, lambda: plot_forecast(
+        evaluation, version.train_levels, version.test_levels, units=units)), width="stretch")  # fmt: skip
 show_metrics(pd.DataFrame(version.metadata["test"]["metrics"]).T)
 st.caption(
     f"The evaluation fit, estimated on the training rows, forecasting the version's {test['rows']} test rows "

@@ -54,7 +54,8 @@ default_vars = [v for v in (previous.variables if previous else ["realgdp", "rea
 variables = st.multiselect("Variables", data.variables, default=default_vars or data.variables[:2])
 with st.expander("Preview", expanded=True):
     if variables:
-        st.plotly_chart(plot_series(data.frame, variables, units), width="stretch")
+        st.plotly_chart(session.figure(("series", identity, tuple(variables)),
+                                       lambda: plot_series(data.frame, variables, units)), width="stretch")  # fmt: skip
     preview = data.frame[variables or data.variables].tail(8)
     st.dataframe(preview.set_axis(preview.index.strftime("%Y-%m-%d")), width="stretch")
 
@@ -129,7 +130,8 @@ table.dataframe(
 )
 table.caption("Minimum of each criterion highlighted. Selected: "
               + ", ".join(f"{c.upper()} p={p}" for c, p in selection.selected.items()))  # fmt: skip
-chart.plotly_chart(plot_criteria(selection), width="stretch")
+chart.plotly_chart(session.figure(("criteria", identity, repr(spec)), lambda: plot_criteria(selection)),
+                   width="stretch")  # fmt: skip
 
 # 3. Fit ------------------------------------------------------------------------------------------
 st.header("3. Fit")
@@ -171,8 +173,8 @@ for note in result.notes:
 st.subheader("Test metrics (levels)")
 show_metrics(pd.DataFrame({v: asdict(m) for v, m in result.metrics.items()}).T,
              "Theil's U below 1 beats the no-change forecast from the same origin.")  # fmt: skip
-st.plotly_chart(plot_forecast(result.test_forecast, result.train_levels, result.test_levels, units=units),
-                width="stretch")  # fmt: skip
+st.plotly_chart(session.figure(("test forecast", session.fit_key(result.model)), lambda: plot_forecast(
+    result.test_forecast, result.train_levels, result.test_levels, units=units)), width="stretch")  # fmt: skip
 
 st.subheader("Two fits, one specification")
 evaluation, production = st.columns(2)

@@ -46,27 +46,50 @@ def test_stationarity_panel_suggests_transforms(store_url) -> None:
     assert at.selectbox(key="transform_realgdp").value == "logdiff"
 
 
+def open_panel(at: AppTest, panel: str) -> AppTest:
+    """A click on one of Analyze's tabs (AppTest has no tab clicks; the tabs' key holds the open one)."""
+    at.session_state["analyze_panel"] = panel
+    at.run()
+    assert_no_exception(at)
+    return at
+
+
+def shown_panels(at: AppTest) -> list[str]:
+    return [tab.label for tab in at.tabs if tab.children]
+
+
 def run_every_panel(at: AppTest) -> AppTest:
     assert_no_exception(at)
+    assert shown_panels(at) == ["Stationarity"]
     stationarity = at.dataframe[0].value
     assert list(stationarity["used"]) == ["logdiff", "logdiff"]
     assert list(stationarity["suggested"]) == ["logdiff", "logdiff"]
-    assert charts(at) == 4  # inverse roots, residuals, ACF, Granger heatmap
-    text = page_text(at)
-    assert "Portmanteau lag choice: h = max(10, p + 5) capped at T/4 = 10" in text
-    assert "Granger causality: F test" in text
+    assert charts(at) == 0
+    open_panel(at, "Diagnostics")
+    assert charts(at) == 3  # inverse roots, residuals, ACF
+    assert "Portmanteau lag choice: h = max(10, p + 5) capped at T/4 = 10" in page_text(at)
+    open_panel(at, "Causality")
+    assert charts(at) == 1  # Granger heatmap
+    assert "Granger causality: F test" in page_text(at)
+    open_panel(at, "Impulse responses")
     button(at, "Compute impulse responses and FEVD").click().run()
     assert_no_exception(at)
-    assert charts(at) == 6  # + impulse responses, FEVD
+    assert charts(at) == 2  # impulse responses, FEVD
+    assert [m.value for m in at.multiselect] == [["realgdp", "realcons"], ["realgdp", "realcons"]]  # small: all
+    open_panel(at, "Backtest")
     next(b for b in at.form_submit_button if b.label == "Run backtest").click().run()
     assert_no_exception(at)
-    assert charts(at) == 7  # + errors by horizon
+    assert charts(at) == 1  # errors by horizon
     assert [d.label for d in at.download_button] == ["Download backtest errors (CSV)"]
+    assert list(at.dataframe[0].value.columns) == ["RMSE realcons", "RMSE realgdp", "MAE realcons", "MAE realgdp"]
+    open_panel(at, "Baselines")
     baselines = next(df.value for df in at.dataframe if "model" in getattr(df.value, "columns", []))
     assert set(baselines["model"]) == {"VAR", "random walk", "AR(3) per series"}
+    open_panel(at, "Impulse responses")  # computed once, kept: shown again without a click
+    assert charts(at) == 2
     at.run()  # a rerun serves everything from the caches
     assert_no_exception(at)
-    assert charts(at) == 7
+    assert charts(at) == 2
     return at
 
 
@@ -127,3 +150,71 @@ def test_compare_versions(store_url) -> None:
     assert table.loc["p chosen", "0.0.2"] == "fixed" and table.loc["p chosen", "0.0.1"] == "by AIC"
     at.multiselect[0].set_value(["0.0.1"]).run()
     assert "Pick at least two versions to compare." in page_text(at)
+
+
+def test_only_the_open_panel_is_computed(store_url, monkeypatch, macrodata) -> None:
+    """Issue 13: st.tabs ran every panel's body on every rerun (Analyze's first view spent a quarter of its time on
+    the stationarity tests of a tab not shown), and every figure was rebuilt on each rerun."""
+    from varlib import ModelRegistry, TrainSpec, analysis, plots, train
+
+    ModelRegistry(open_store(store_url)).publish(
+        train(macrodata, TrainSpec.build(["realgdp", "realcons"], "logdiff", lags=2)), "gdp", "1.0.0"
+    )
+    calls: dict[str, int] = {}
+
+    def counted(module, name: str) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            calls[name] = calls.get(name, 0) + 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    for name in ("stationarity_tests", "diagnostics", "causality", "impulse_responses", "backtest",
+                 "baseline_forecasts"):  # fmt: skip
+        counted(analysis, name)
+    for name in ("plot_residuals", "plot_pvalue_heatmap"):
+        counted(plots, name)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page("pages/analyze.py").run()
+    assert_no_exception(at)
+    assert at.radio[0].value == "Stored version"  # no current fit: the stored one, without a click
+    assert calls == {"stationarity_tests": 1}
+    open_panel(at, "Diagnostics")
+    assert calls == {"stationarity_tests": 1, "diagnostics": 1, "plot_residuals": 1}
+    at.run()
+    open_panel(at, "Causality")
+    open_panel(at, "Diagnostics")  # back: served from memory, figures too
+    assert calls == {"stationarity_tests": 1, "diagnostics": 1, "plot_residuals": 1, "causality": 1,
+                     "plot_pvalue_heatmap": 1}  # fmt: skip
+    open_panel(at, "Impulse responses")
+    open_panel(at, "Backtest")
+    assert "impulse_responses" not in calls and "backtest" not in calls  # each waits for its button
+    open_panel(at, "Baselines")
+    assert calls["baseline_forecasts"] == 1
+
+
+def test_a_large_model_draws_the_picked_shocks_and_responses(store_url, macrodata) -> None:
+    """Issue 13: with 8 variables the impulse-response grid was 64 tiny panels."""
+    from varlib import ModelRegistry, TrainSpec, train
+
+    eight = ["realgdp", "realcons", "realinv", "realgovt", "realdpi", "cpi", "m1", "tbilrate"]
+    transforms = dict.fromkeys(eight, "logdiff") | {"tbilrate": "diff"}
+    ModelRegistry(open_store(store_url)).publish(
+        train(macrodata, TrainSpec.build(eight, transforms, lags=2, test_size=8)), "macro8", "1.0.0"
+    )
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page("pages/analyze.py").run()
+    open_panel(at, "Impulse responses")
+    button(at, "Compute impulse responses and FEVD").click().run()
+    assert_no_exception(at)
+    shocks, responses = at.multiselect
+    assert shocks.value == ["realgdp"] and responses.value == eight
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    titles = [a["text"] for a in figure["layout"]["annotations"]]
+    assert len(titles) == 8 and titles[-1] == "tbilrate ← shock to realgdp"
+    shocks.set_value(["tbilrate", "m1"]).run()
+    responses.set_value(["realgdp"]).run()
+    assert_no_exception(at)
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [a["text"] for a in figure["layout"]["annotations"]] == ["realgdp ← shock to tbilrate",
+                                                                    "realgdp ← shock to m1"]  # fmt: skip

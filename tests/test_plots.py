@@ -100,8 +100,12 @@ def test_analysis_figures_have_titles_and_units(fitted) -> None:
     heat = plot_pvalue_heatmap(analysis.causality(fit).granger_pvalues, "Granger")
     assert heat.layout.xaxis.title.text == "causing variable" and heat.layout.yaxis.title.text == "caused variable"
     irf = analysis.impulse_responses(fit, 8)
-    responses = plot_impulse_responses(irf.variables, irf.responses, irf.lower, irf.upper, irf.cumulative)
-    assert responses.layout.xaxis7.title.text == "periods ahead" and responses.layout.yaxis.title.text == "response"
+    responses = plot_impulse_responses(irf.variables, irf.responses, irf.lower, irf.upper, irf.cumulative,
+                                       transforms=dict.fromkeys(VARIABLES, "logdiff"))  # fmt: skip
+    assert_every_panel_titled(responses)
+    assert responses.layout.xaxis7.title.text == "periods after the shock"
+    assert responses.layout.yaxis.title.text == "log points"  # cumulated: the effect on the log level
+    assert responses.layout.yaxis.zeroline and not responses.layout.shapes  # a zero line without a shape per panel
     fevd = plot_fevd(irf.variables, irf.fevd)
     assert_every_panel_titled(fevd)
     assert fevd.layout.yaxis.title.text == "% of variance" and fevd.layout.yaxis.ticksuffix == "%"
@@ -130,3 +134,24 @@ def test_version_overlays_and_revisions_have_titles(fitted, macrodata) -> None:
                                       units=units)  # fmt: skip
     assert_every_panel_titled(revision)
     assert len([s for s in revision.layout.shapes if s.type == "line"]) == len(VARIABLES)
+
+
+def test_a_large_impulse_response_grid_becomes_a_readable_pick(macrodata) -> None:
+    """Issue 13: with 8 variables the grid was 64 tiny panels whose titles ran into each other."""
+    eight = ["realgdp", "realcons", "realinv", "realgovt", "realdpi", "cpi", "m1", "tbilrate"]
+    transforms = dict.fromkeys(eight, "logdiff") | {"tbilrate": "diff"}
+    result = train(macrodata, TrainSpec.build(eight, transforms, lags=2, test_size=8))
+    irf = analysis.impulse_responses(analysis.refit(result.model, result.train_levels), 10)
+    one_shock = plot_impulse_responses(irf.variables, irf.responses, irf.lower, irf.upper, irf.cumulative,
+                                       shocks=["tbilrate"], transforms=transforms)  # fmt: skip
+    assert len(used_axes(one_shock)) == 8
+    assert one_shock.layout.xaxis2.domain[0] > 0.5  # two columns, not eight
+    assert [a.text for a in one_shock.layout.annotations][:2] == ["realgdp ← shock to tbilrate",
+                                                                  "realcons ← shock to tbilrate"]  # fmt: skip
+    assert one_shock.layout.height >= 240 * 4  # four rows of readable height
+    assert_every_panel_titled(one_shock)
+    assert one_shock.layout.yaxis8.title.text == "level units"  # tbilrate, cumulated differences: its level
+    pair = plot_impulse_responses(irf.variables, irf.responses, irf.lower, irf.upper, irf.cumulative,
+                                  shocks=["m1", "cpi"], responders=["realgdp"])  # fmt: skip
+    assert [a.text for a in pair.layout.annotations] == ["realgdp ← shock to m1", "realgdp ← shock to cpi"]
+    np.testing.assert_allclose(pair.data[2].y, irf.responses[:, 0, 6])  # the response of realgdp to m1

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from varlib import (
@@ -53,6 +54,9 @@ RESULT = "train_result"  # TrainResult of the last fit
 FORECAST_MODEL = "forecast_model"  # model preselected on the Forecast page (set by Publish)
 FORECAST_VERSION = "forecast_version"  # version preselected on the Forecast page
 FORECAST_ORIGIN = "forecast_origin"  # where the Forecast page's forecast starts: data or train
+ANALYZE_PANEL = "analyze_panel_shown"  # the Analyze page's open panel, kept across page switches
+IRF_REQUEST = "irf_requested"  # (model key, periods) of the impulse responses asked for
+BACKTEST_REQUEST = "backtest_requested"  # (model key, origins, horizon, reselect) of the backtest asked for
 REFRESH = "refresh_result"  # the Refresh page's last result
 REFRESH_PUBLISHED = "refresh_published"  # what the Refresh page last published, and from which fields
 STORE_GENERATION = "store_generation"  # bumped after this session writes to the store: listings refresh
@@ -228,23 +232,23 @@ def version_key(url: str, name: str, version: str, created: str) -> str:
     return f"version:{url}:{name}:{version}:{created}"
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner="Testing each variable for a unit root (ADF and KPSS)…", max_entries=64)
 def stationarity(levels: pd.DataFrame) -> pd.DataFrame:
     return analysis.stationarity_tests(levels)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner="Refitting the model from its training data…", max_entries=32)
 def refit(key: str, _model: VarModel, _train_levels: pd.DataFrame) -> analysis.Refit:
     # A resource, not data: statsmodels results are large and only read.
     return analysis.refit(_model, _train_levels)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner="Running the residual tests…", max_entries=32)
 def diagnostics(key: str, _fit: analysis.Refit) -> analysis.Diagnostics:
     return analysis.diagnostics(_fit)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner="Testing Granger and instantaneous causality…", max_entries=32)
 def causality(key: str, _fit: analysis.Refit) -> analysis.Causality:
     return analysis.causality(_fit)
 
@@ -279,6 +283,47 @@ def _long_results() -> _Results:
     return _Results()
 
 
+@st.cache_resource(show_spinner=False)
+def _figures() -> _Results:
+    return _Results(max_entries=256)
+
+
+class _BuiltFigure(go.Figure):
+    """A finished figure that gives st.plotly_chart the same dict on every rerun.
+
+    st.plotly_chart calls to_dict(), which copies the figure and encodes each of its arrays again: 20-30 ms for
+    the forecast figure of an 8-variable model, on every rerun. Nothing changes a built figure, so it is encoded
+    once; the dict handed out is only read (serialised to JSON).
+    """
+
+    _encoded: dict
+
+    def to_dict(self) -> dict:
+        if "_encoded" not in self.__dict__:
+            self._encoded = super().to_dict()
+        return self._encoded
+
+
+def _built(build: Callable[[], go.Figure]) -> go.Figure:
+    built = build()
+    built.__class__ = _BuiltFigure  # no copy: re-validating a figure costs as much as building it
+    return built
+
+
+def figure(key: tuple, build: Callable[[], go.Figure]) -> go.Figure:
+    """A figure built once per result and shared by reruns and sessions (never changed after it is built).
+
+    Building a plotly figure of many panels takes a tenth of a second or more; sending a built one, milliseconds.
+    `key` names the result and everything else the figure shows.
+    """
+
+    def drawn() -> go.Figure:
+        with st.spinner("Drawing the chart…"):
+            return _built(build)
+
+    return _figures().get_or_compute(key, drawn)
+
+
 def impulse_responses(
     key: str, periods: int, fit: analysis.Refit, progress: analysis.Progress | None = None
 ) -> analysis.ImpulseResponses:
@@ -298,7 +343,7 @@ def backtest(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner="Forecasting with the baselines…", max_entries=32)
 def baselines(key: str, _model: VarModel, _train_levels: pd.DataFrame, _test_levels: pd.DataFrame) -> pd.DataFrame:
     steps = len(_test_levels)
     transforms = dict(zip(_model.variables, _model.transforms, strict=True))
@@ -309,12 +354,12 @@ def baselines(key: str, _model: VarModel, _train_levels: pd.DataFrame, _test_lev
 # ----- stored versions --------------------------------------------------------------------------
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_data(ttl=60, show_spinner="Listing the stored models…")
 def model_names(url: str, store_generation: int) -> list[str]:
     return registry().list_models()
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_data(ttl=60, show_spinner="Listing the versions…")
 def versions(url: str, name: str, store_generation: int) -> list[VersionSummary]:
     return registry().list_versions(name)
 
@@ -329,19 +374,19 @@ def refreshed(
     return refresh(parent, dataset(*data_choice), reselect=reselect, test_size=test_size, compare_steps=steps)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_data(ttl=60, show_spinner="Reading the aliases and deprecations…")
 def lifecycle(url: str, name: str, store_generation: int) -> Lifecycle:
     """The model's aliases, deprecations and their history."""
     return registry().lifecycle(name)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner="Loading the version and verifying its checksums…", max_entries=64)
 def load_version(url: str, name: str, version: str, created: str) -> ModelVersion:
     """A verified version. Keyed by its created time: a republished SNAPSHOT is loaded afresh."""
     return registry().load(name, version)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner="Forecasting…", max_entries=256)
 def forecast(
     url: str, name: str, version: str, created: str, steps: int, alpha: float, origin: str | None = None
 ) -> Forecast:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from ui import session
 from varlib import InvalidInput, VarlibError, VersionSummary
+from varlib.analysis import Progress
 from varlib.data import Reading, ReadOptions, known_units
 from varlib.errors import DASHBOARD_INPUTS
 from varlib.naming import LATEST
 from varlib.plots import plot_forecast_revision
 
+T = TypeVar("T")
 _MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|:~$=&'\"])")
 
 
@@ -325,6 +329,12 @@ METRIC_NAMES = {"rmse": "RMSE", "mae": "MAE", "mape": "MAPE %", "mape_skipped_ze
                 "theil_u": "Theil's U"}  # fmt: skip
 
 
+def number_format(frame: pd.DataFrame, printf: str = "%.6g") -> dict[int, object]:
+    """A column_config formatting every column's numbers in the browser: a pandas Styler over a large table costs
+    tens of milliseconds on every rerun; this, nothing. Keyed by position, which works for MultiIndex columns."""
+    return {i: st.column_config.NumberColumn(format=printf) for i in range(frame.shape[1])}
+
+
 def show_metrics(metrics: pd.DataFrame, caption: str | None = None) -> None:
     """Test metrics per variable. The count of zero actuals MAPE skipped is shown only where there are any (a column
     of zeros in every table said nothing)."""
@@ -349,6 +359,7 @@ def keep_choice(widget: str, remembered: str, options: list[str]) -> None:
 
 
 FLASH = "flash_message"  # a confirmation to show after st.rerun(), which would clear one shown before it
+CANCELLED = "cancelled_message"  # what a Cancel button stopped, said on the run it caused
 
 
 def flash(message: str) -> None:
@@ -360,3 +371,37 @@ def show_flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
         st.success(message, icon=":material/check_circle:")
+
+
+def run_cancellably(request: str, what: str, compute: Callable[[Progress], T]) -> T:
+    """Long work with its progress shown from the first step and a Cancel button beside it.
+
+    A click on Cancel sends a widget event, and Streamlit stops a running script at its next element update (the
+    next progress step); the button's callback, run before the rerun, forgets `request` so the work does not start
+    again, and the page says it was cancelled. Work served from memory shows neither bar nor button.
+    """
+    slot = st.empty()
+    bar: list = []
+
+    def progress(share: float, text: str) -> None:
+        if not bar:
+            with slot.container():
+                bar.append(st.progress(0.0, text))
+                st.button("Cancel", key=f"{request}_cancel", on_click=_cancelled, args=(request, what),
+                          icon=":material/cancel:")  # fmt: skip
+        bar[0].progress(min(max(share, 0.0), 1.0), text)
+
+    result = compute(progress)
+    slot.empty()
+    return result
+
+
+def _cancelled(request: str, what: str) -> None:
+    st.session_state.pop(request, None)
+    st.session_state[CANCELLED] = f"{what} cancelled; nothing was kept. Start it again when you are ready."
+
+
+def show_cancelled() -> None:
+    message = st.session_state.pop(CANCELLED, None)
+    if message:
+        st.info(message, icon=":material/cancel:")

@@ -348,6 +348,8 @@ def backtest(
         if reselect and spec_here.criterion is None:
             spec_here.criterion = "aic"
         origin = window.index[end - 1]
+        if progress:  # before the refit, so the first origin shows from the click
+            progress(n / origins, f"Refitting at origin {n + 1} of {origins} ({iso_timestamp(origin)})")
         result = train(Dataset(frame=window, freq=freq, source=f"backtest origin {origin.date()}"), spec_here)
         lag_orders.append(result.model.lag_order)
         for h in range(horizon):
@@ -357,8 +359,8 @@ def backtest(
                 records.append({"origin": iso_timestamp(origin), "horizon": h + 1,
                                 "variable": name, "forecast": forecast, "actual": actual,
                                 "error": forecast - actual})  # fmt: skip
-        if progress:
-            progress((n + 1) / origins, f"Origin {n + 1} of {origins}")
+    if progress:
+        progress(1.0, f"Done: {origins} origins")
     errors = pd.DataFrame(records)
     grouped = errors.groupby(["horizon", "variable"])["error"]
     by_horizon = pd.DataFrame({"rmse": grouped.apply(lambda e: float(np.sqrt(np.mean(e**2)))),

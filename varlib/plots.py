@@ -78,11 +78,14 @@ def _panel_titles(fig: go.Figure, count: int, cols: int, y_title: Callable[[int]
                   **y_options: object) -> None:  # fmt: skip
     """An axis title on every panel: each panel's own y, and the x of each column's bottom panel."""
     rows = math.ceil(count / cols)
-    for i in range(count):
-        row, col = i // cols + 1, i % cols + 1
-        fig.update_yaxes(title_text=y_title(i), title_font_size=11, row=row, col=col, **y_options)
+    layout: dict[str, dict] = {}
+    for i in range(count):  # make_subplots numbers the axes row by row from 1 ("xaxis", "xaxis2", ...)
+        suffix = "" if i == 0 else str(i + 1)
+        layout[f"yaxis{suffix}"] = {"title": {"text": y_title(i), "font": {"size": 11}}, **y_options}
+        row = i // cols + 1
         bottom = row == rows or (row == rows - 1 and i + cols >= count)
-        fig.update_xaxes(title_text=x_title if bottom else None, title_font_size=11, row=row, col=col)
+        layout[f"xaxis{suffix}"] = {"title": {"text": x_title if bottom else None, "font": {"size": 11}}}
+    fig.update_layout(layout)  # one update: a call per axis costs milliseconds each
 
 
 @_text_safe
@@ -345,50 +348,44 @@ def plot_pvalue_heatmap(pvalues: pd.DataFrame, title: str) -> go.Figure:
 
 
 @_text_safe
-def plot_impulse_responses(variables: list[str], responses, lower, upper, cumulative: list[bool]) -> go.Figure:
-    """Grid: row = responding variable, column = shocked variable, with the 95% band."""
-    k = len(variables)
-    titles = [
-        f"{variables[i]}{' (cum.)' if cumulative[i] else ''} ← {variables[j]}" for i in range(k) for j in range(k)
-    ]
-    fig = make_subplots(rows=k, cols=k, subplot_titles=titles, shared_xaxes=True)
+def plot_impulse_responses(
+    variables: list[str], responses, lower, upper, cumulative: list[bool], shocks: list[str] | None = None,
+    responders: list[str] | None = None, transforms: dict[str, str] | None = None,
+) -> go.Figure:  # fmt: skip
+    """The responses of `responders` to one-s.d. shocks in `shocks` (default: all), with the 95% band.
+
+    Several of each: a grid, row = responding variable, column = shocked variable. One of either: the panels wrap
+    in two columns, so eight responses to one shock stay readable.
+    """
+    shocks = list(shocks or variables)
+    responders = list(responders or variables)
+    panels = [(variables.index(r), variables.index(s)) for r in responders for s in shocks]
+    if len(shocks) > 1 and len(responders) > 1:
+        rows, cols = len(responders), len(shocks)
+    else:
+        rows, cols = _grid(len(panels))
+    titles = [f"{variables[i]} ← shock to {variables[j]}" for i, j in panels]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.08,
+                        vertical_spacing=min(0.12, 0.5 / rows))  # fmt: skip
     steps = np.arange(responses.shape[0])
-    for i in range(k):
-        for j in range(k):
-            at = {"row": i + 1, "col": j + 1}
-            fig.add_trace(
-                go.Scatter(
-                    x=steps, y=upper[:, i, j], line={"width": 0}, showlegend=False, hoverinfo="skip", mode="lines"
-                ),
-                **at,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=steps,
-                    y=lower[:, i, j],
-                    line={"width": 0},
-                    fill="tonexty",
-                    fillcolor=BAND_COLOR,
-                    showlegend=False,
-                    hoverinfo="skip",
-                    mode="lines",
-                ),
-                **at,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=steps, y=responses[:, i, j], line={"color": FORECAST_COLOR}, showlegend=False, mode="lines"
-                ),
-                **at,
-            )
-            fig.add_hline(y=0, line={"color": HISTORY_COLOR, "width": 1}, **at)
-    fig.update_annotations(font_size=11)
-    for i in range(k):
-        fig.update_yaxes(title_text="response" if k > 2 else f"response of {variables[i]}", title_font_size=11,
-                         row=i + 1, col=1)  # fmt: skip
-    for j in range(k):
-        fig.update_xaxes(title_text="periods ahead", title_font_size=11, row=k, col=j + 1)
-    fig.update_layout(height=max(340, 200 * k + 40), margin={"t": 40, "b": 20, "l": 20, "r": 20})
+    for n, (i, j) in enumerate(panels):
+        at = {"row": n // cols + 1, "col": n % cols + 1}
+        band = {"x": steps, "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip", "mode": "lines"}
+        fig.add_trace(go.Scatter(y=upper[:, i, j], **band), **at)
+        fig.add_trace(go.Scatter(y=lower[:, i, j], fill="tonexty", fillcolor=BAND_COLOR, **band), **at)
+        fig.add_trace(go.Scatter(x=steps, y=responses[:, i, j], line={"color": FORECAST_COLOR}, showlegend=False,
+                                 mode="lines", name=f"{variables[i]} ← {variables[j]}"), **at)  # fmt: skip
+
+    def unit(n: int) -> str:
+        i = panels[n][0]
+        if cumulative[i]:  # a cumulated response of a differenced variable is an effect on its (log) level
+            return "log points" if (transforms or {}).get(variables[i]) == "logdiff" else "level units"
+        return transformed_unit((transforms or {}).get(variables[i]))
+
+    _panel_titles(fig, len(panels), cols, unit, "periods after the shock", zeroline=True,
+                  zerolinecolor=HISTORY_COLOR, zerolinewidth=1, tickformat=",.2~g")  # fmt: skip
+    fig.update_annotations(font_size=12)
+    fig.update_layout(height=max(340, 240 * rows + 60), margin={"t": 40, "b": 20, "l": 20, "r": 20})
     return fig
 
 
