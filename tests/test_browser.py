@@ -33,14 +33,14 @@ IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
 class StreamlitServer:
-    def __init__(self, env: dict[str, str], workdir: Path, port: int | None = None) -> None:
+    def __init__(self, env: dict[str, str], workdir: Path, port: int | None = None, script: Path | None = None) -> None:
         self.port = port or free_port_pairs(1)[0]
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "streamlit.log"
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VARLIB_"))}
         with open(self.log_path, "wb") as log:  # a file, not a pipe: a full pipe would block the server
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+                [sys.executable, "-m", "streamlit", "run", str(script or ROOT / "app.py"), "--server.headless", "true",
                  "--server.address", "127.0.0.1", "--server.port", str(self.port),
                  "--browser.gatherUsageStats", "false"],
                 cwd=workdir, env={**clean, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -233,5 +233,74 @@ def test_no_page_reaches_outside_the_machine_or_logs_an_error(browser, tmp_path,
         assert elsewhere == [] and errors == []
         icon = page.locator("link[rel*='icon']").first.get_attribute("href")
         assert icon is not None and (not icon.startswith("http") or icon.startswith(server.url))  # served here
+    finally:
+        server.stop()
+
+
+def test_an_eight_variable_model_reads_on_the_analyze_page_in_a_browser(browser, tmp_path, macrodata) -> None:
+    """Issue 13: 64 tiny impulse-response panels; every click on Analyze took about 5 s with them on screen."""
+    from varlib import TrainSpec, train
+
+    eight = ["realgdp", "realcons", "realinv", "realgovt", "realdpi", "cpi", "m1", "tbilrate"]
+    transforms = dict.fromkeys(eight, "logdiff") | {"tbilrate": "diff"}
+    store = f"file://{tmp_path / 'store'}"
+    ModelRegistry(open_store(store)).publish(
+        train(macrodata, TrainSpec.build(eight, transforms, lags=6, max_lags=8)), "macro8", "1.0.0"
+    )
+    server = StreamlitServer({"VARLIB_STORE": store}, tmp_path)
+    try:
+        page = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()
+        page.set_default_timeout(60_000)
+        page.goto(server.url)
+        settle(page)
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Analyze").click()
+        expect(page.get_by_text("Analyzing macro8 1.0.0, VAR(6)")).to_be_visible()
+        settle(page)
+        page.get_by_role("tab", name="Impulse responses").click()
+        settle(page)
+        page.get_by_role("button", name="Compute impulse responses and FEVD").click()
+        expect(page.get_by_text("Forecast error variance decomposition")).to_be_visible()
+        settle(page)
+        expect(page.get_by_text("realgdp ← shock to realgdp")).to_be_visible()  # one shock, eight readable panels
+        shoot(page, "analyze-8-variables-impulse-responses")
+        started = time.monotonic()
+        page.get_by_role("tab", name="Diagnostics").click()
+        expect(page.get_by_text("Residual tests")).to_be_visible()
+        page.get_by_role("tab", name="Impulse responses").click()
+        expect(page.get_by_text("Forecast error variance decomposition")).to_be_visible()  # kept, not recomputed
+        settle(page)
+        assert time.monotonic() - started < 5  # two tab switches, with everything computed before
+
+        page.get_by_role("tab", name="Backtest").click()
+        settle(page)
+        page.get_by_text("Re-select p at each origin").click()
+        page.get_by_role("button", name="Run backtest").click()
+        expect(page.get_by_role("button", name="Download backtest errors (CSV)")).to_be_visible()
+        settle(page)
+        shoot(page, "analyze-8-variables-backtest")
+    finally:
+        server.stop()
+
+
+def test_long_work_shows_progress_and_a_cancel_stops_it_in_a_browser(browser, tmp_path) -> None:
+    """Issue 13: long work showed nothing for seconds and could not be stopped. The pages' helper, on work that
+    takes 20 s: its progress shows at once, and Cancel stops it within a step."""
+    server = StreamlitServer({}, tmp_path, script=ROOT / "tests" / "fixtures" / "cancellable_app.py")
+    try:
+        page = browser.new_context(viewport={"width": 1000, "height": 800}).new_page()
+        page.set_default_timeout(60_000)
+        page.goto(server.url)
+        settle(page)
+        page.get_by_role("button", name="Start").click()
+        expect(page.get_by_text(re.compile(r"Step 1 of 100"))).to_be_visible(timeout=5_000)
+        expect(page.get_by_text(re.compile(r"Step [3-9] of 100"))).to_be_visible(timeout=10_000)
+        clicked = time.monotonic()
+        page.get_by_role("button", name="Cancel").click()
+        expect(page.get_by_text("Slow work cancelled; nothing was kept.")).to_be_visible(timeout=10_000)
+        settle(page)
+        assert time.monotonic() - clicked < 5  # stopped at its next step, not after its 20 s
+        assert page.get_by_text("Finished").count() == 0
+        page.get_by_role("button", name="Start").click()  # and it can start again
+        expect(page.get_by_text(re.compile(r"Step 1 of 100"))).to_be_visible(timeout=5_000)
     finally:
         server.stop()
