@@ -54,28 +54,50 @@ for version in loaded.values():
 units = known_units(newest.metadata["data"].get("source"), list(actual.columns))
 st.plotly_chart(plot_versions({f"{name} {v}": f for v, f in forecasts.items()}, actual, units), width="stretch")
 
-rows = {}
+accuracy: dict[str, dict[str, float | None]] = {}
+specification: dict[str, dict[str, str]] = {}
 for version, item in loaded.items():
     meta = item.metadata
     p = meta["model"]["lag_order"]
-    table = {row["p"]: row for row in meta["lag_selection"]["table"]}
+    lag_rows = {row["p"]: row for row in meta["lag_selection"]["table"]}
+    scores: dict[str, float | None] = {}
+    for variable, metrics in meta["test"]["metrics"].items():
+        scores[f"RMSE {variable}"] = metrics["rmse"]
+    for variable, metrics in meta["test"]["metrics"].items():
+        scores[f"Theil's U {variable}"] = metrics["theil_u"]
+    accuracy[version] = scores
     column = {
-        "created": meta["created"],
-        "variables": ", ".join(f"{v} ({t})" for v, t in meta["transforms"].items()),
-        "lag order p": p,
+        "lag order p": str(p),
         "p chosen": chosen_by_words(meta["model"]["chosen_by"]),
-        "deterministic terms": trend_words(meta["model"]["trend"]),
-        "train": f"{meta['data']['train']['start']} – {meta['data']['train']['end']} ({meta['data']['train']['rows']})",
-        "test": f"{meta['data']['test']['start']} – {meta['data']['test']['end']} ({meta['data']['test']['rows']})",
         "stability": stability_words(meta["stability"]["stable"]),
+        "variables (transform)": ", ".join(f"{v} ({t})" for v, t in meta["transforms"].items()),
+        "deterministic terms": trend_words(meta["model"]["trend"]),
+        "training data": f"{meta['data']['train']['start']} to {meta['data']['train']['end']} "
+        f"({meta['data']['train']['rows']} rows)",
+        "test data": f"{meta['data']['test']['start']} to {meta['data']['test']['end']} "
+        f"({meta['data']['test']['rows']} rows)",
     }
     for criterion in ("aic", "bic", "hqic", "fpe"):
-        value = table.get(p, {}).get(criterion)
-        column[f"{criterion.upper()} at p"] = "–" if value is None else f"{value:.6g}"
-    for variable, metrics in meta["test"]["metrics"].items():
-        column[f"RMSE {variable}"] = f"{metrics['rmse']:.4g}"
-        column[f"Theil's U {variable}"] = "–" if metrics["theil_u"] is None else f"{metrics['theil_u']:.3f}"
+        value = lag_rows.get(p, {}).get(criterion)
+        column[f"{criterion.upper()} at the chosen p"] = "–" if value is None else f"{value:.6g}"
+    column["created"] = meta["created"][:19].replace("T", " ")
     column["note"] = meta.get("note") or ""
-    rows[version] = column
-st.subheader("Side by side")
-st.dataframe(pd.DataFrame(rows).astype(str), width="stretch")
+    specification[version] = column
+
+st.subheader("Test accuracy")
+scores = pd.DataFrame(accuracy)
+best = scores.apply(lambda row: row == row.min(), axis=1) & scores.notna()  # lower is better for both
+text = scores.map(lambda v: "–" if pd.isna(v) else f"{v:.4g}")
+text.loc[[label for label in text.index if label.startswith("Theil")]] = scores.loc[
+    [label for label in scores.index if label.startswith("Theil")]].map(lambda v: "–" if pd.isna(v) else f"{v:.3f}")
+st.table(text.style.apply(lambda _: best.map(lambda b: "background-color: #c8e6c9; font-weight: bold" if b else "")
+                          .to_numpy(), axis=None))  # fmt: skip
+st.caption("Each version on its own test rows, in levels; the lowest of each row in green. Theil's U below 1 beats "
+           "the no-change forecast. Versions tested on different rows are not strictly comparable.")  # fmt: skip
+
+st.subheader("Specification and data")
+spec_table = pd.DataFrame(specification)
+differs = spec_table.nunique(axis=1) > 1
+st.table(spec_table.style.apply(lambda row: ["background-color: #fff3cd" if differs[row.name] else ""] * len(row),
+                                axis=1))  # fmt: skip
+st.caption("Rows that differ between the versions are highlighted.")

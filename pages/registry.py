@@ -7,6 +7,7 @@ from ui import session
 from ui.widgets import flash, plain, show_error, show_flash, show_lineage, stored_models_or_stop
 from varlib import VarlibError, Version
 from varlib.data import describe_frequency
+from varlib.formats import stability_words, trend_words
 from varlib.registry.aliases import describe_change
 
 st.title("Registry")
@@ -21,23 +22,23 @@ except VarlibError as exc:
     show_error(exc)
     st.stop()
 rows = [
-    {
+    {  # what an analyst scans for first, then the details: the note and the test accuracy are not off to the right
         "model": v.name,
         "version": v.version,
         "status": "deprecated" if v.deprecated else ("SNAPSHOT" if v.is_snapshot else "release"),
         "aliases": " ".join("@" + a for a in v.aliases),
-        "created": v.created,
-        "by": v.created_by,
-        "p": v.lag_order,
-        "variables": ", ".join(f"{name} ({v.transforms[name]})" for name in v.variables),
-        "trend": v.trend,
         "test RMSE": ", ".join(f"{k} {r:.4g}" for k, r in v.test_rmse.items()),
-        "train": f"{v.train_start} – {v.train_end}",
-        "test": f"{v.test_start} – {v.test_end}",
-        "parent": v.parent,
-        "fits": "evaluation + production" if v.production else "evaluation fit only",
-        "stable": v.stable,
+        "p": v.lag_order,
+        "stability": stability_words(v.stable),
+        "training data": f"{v.train_start} to {v.train_end}",
+        "test data": f"{v.test_start} to {v.test_end}",
         "note": v.note,
+        "created": v.created[:19].replace("T", " "),
+        "by": v.created_by,
+        "variables (transform)": ", ".join(f"{name} ({v.transforms[name]})" for name in v.variables),
+        "deterministic terms": trend_words(v.trend),
+        "refreshed from": v.parent,
+        "fits": "evaluation + production" if v.production else "evaluation fit only",
         "deprecated because": v.deprecated or "",
     }
     for versions in listing.values()
@@ -46,7 +47,22 @@ rows = [
 if not rows:
     st.info("The store holds no versions yet.")
     st.stop()
-st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
+text = st.column_config.TextColumn
+st.dataframe(
+    pd.DataFrame(rows),
+    width="stretch",
+    hide_index=True,
+    column_config={
+        "model": text(pinned=True),
+        "version": text(pinned=True),
+        "p": st.column_config.NumberColumn(width=40),
+        "test RMSE": text(width="medium"),
+        "note": text(width="medium", help="The publisher's note; the whole of it is under Version details."),
+        "training data": text(width=190),
+        "test data": text(width=190),
+    },
+)
+st.caption("Model and version stay in view while the table scrolls sideways; the details of one version are below.")
 
 st.header("Version details")
 left, right = st.columns(2)

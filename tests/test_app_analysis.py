@@ -144,10 +144,15 @@ def test_compare_versions(store_url) -> None:
     assert_no_exception(at)
     assert at.multiselect[0].value == ["0.0.2", "0.0.1"]
     assert charts(at) == 1
-    table = at.dataframe[0].value
+    # Issue 13: the table cut its row labels ("RMSE realgd", "Theil's U rea") and hid the metrics below the fold.
+    accuracy, table = (t.value for t in at.table)  # static tables: labels in full, wrapped, never cut
+    assert list(accuracy.index) == ["RMSE realgdp", "RMSE realcons", "Theil's U realgdp", "Theil's U realcons"]
     assert list(table.columns) == ["0.0.2", "0.0.1"]
     assert table.loc["lag order p", "0.0.2"] == "1" and table.loc["lag order p", "0.0.1"] == "3"
     assert table.loc["p chosen", "0.0.2"] == "fixed" and table.loc["p chosen", "0.0.1"] == "by AIC"
+    assert list(table.index[:3]) == ["lag order p", "p chosen", "stability"]
+    styles = at.table[1].proto.arrow_data.styler.styles
+    assert "#fff3cd" in styles and "#c8e6c9" in at.table[0].proto.arrow_data.styler.styles  # differences, best
     at.multiselect[0].set_value(["0.0.1"]).run()
     assert "Pick at least two versions to compare." in page_text(at)
 

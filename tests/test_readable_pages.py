@@ -105,6 +105,29 @@ def test_analyze_and_compare_start_from_the_version_chosen_on_forecast(tmp_path,
     assert at.multiselect[0].value == ["1.0.0", "1.1.0"]  # the chosen one, then a release, not the SNAPSHOT
 
 
+def test_the_registry_shows_what_matters_first_and_keeps_its_labels_in_view(tmp_path, monkeypatch) -> None:
+    """Issue 13: the Registry hid test RMSE, data ranges, stability and the note off-screen to the right."""
+    import json
+
+    from varlib import ModelRegistry, TrainSpec, load_macrodata, open_store, train
+
+    store = f"file://{tmp_path / 'store'}"
+    monkeypatch.setenv("VARLIB_STORE", store)
+    result = train(load_macrodata(), TrainSpec.build(["realgdp", "realcons"], "logdiff", lags=2))
+    ModelRegistry(open_store(store)).publish(result, "gdp", "1.0.0", note="first round")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page("pages/registry.py").run()
+    assert_no_exception(at)
+    table = at.dataframe[0]
+    columns = list(table.value.columns)
+    assert columns[:10] == ["model", "version", "status", "aliases", "test RMSE", "p", "stability", "training data",
+                            "test data", "note"]  # fmt: skip
+    row = table.value.iloc[0]
+    assert row["stability"] == "stable" and row["note"] == "first round"  # words, not True
+    assert row["training data"] == "1959-01-01 to 2006-07-01" and row["created"][10] == " "
+    config = json.loads(table.proto.columns)
+    assert config["model"]["pinned"] and config["version"]["pinned"]  # in view while the table scrolls sideways
+
+
 def test_registry_changes_are_confirmed_after_the_page_reruns(tmp_path, monkeypatch) -> None:
     """Issue 13: deleting a SNAPSHOT gave no confirmation (a success shown before st.rerun() vanished unseen)."""
     from tests.test_app_pages import button, publish, train_and_fit

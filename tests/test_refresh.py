@@ -174,7 +174,7 @@ def test_done_when_a_refresh_is_published_and_shown_in_the_registry_and_forecast
 
     at.switch_page("pages/registry.py").run()
     assert_no_exception(at)
-    assert at.dataframe[0].value.set_index("version").loc["1.0.1", "parent"] == "gdp 1.0.0"
+    assert at.dataframe[0].value.set_index("version").loc["1.0.1", "refreshed from"] == "gdp 1.0.0"
     assert "Refreshed from: 1.0.1 ← 1.0.0" in page_text(at)
     revision = next(frame.value for frame in at.dataframe if ("realgdp", "revision") in list(frame.value.columns))
     assert list(revision.index[:1]) == ["2009-10-01"]
