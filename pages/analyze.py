@@ -100,9 +100,13 @@ def diagnostics_panel(m: Analyzed) -> None:
 
 def causality_panel(m: Analyzed) -> None:
     c = session.causality(m.key, m.fit)
-    title = "Granger causality p-values (row caused by column)"
-    st.plotly_chart(session.figure(("granger", m.key), lambda: plot_pvalue_heatmap(c.granger_pvalues, title)),
-                    width="stretch")  # fmt: skip
+    if m.model.lag_order == 0:
+        st.info("A VAR(0) has no lags, so no variable's past can help predict another: Granger causality has "
+                "nothing to test. Instantaneous causality, below, still does.")  # fmt: skip
+    else:
+        title = "Granger causality p-values (row caused by column)"
+        st.plotly_chart(session.figure(("granger", m.key), lambda: plot_pvalue_heatmap(c.granger_pvalues, title)),
+                        width="stretch")  # fmt: skip
     st.caption(c.test + ". A small p-value is evidence that the column variable helps predict the row variable.")
     st.subheader("Instantaneous causality")
     instantaneous = c.instantaneous_pvalues.rename("p-value").to_frame()
@@ -124,6 +128,9 @@ def impulse_response_panel(m: Analyzed) -> None:
         return
     irf = run_cancellably(session.IRF_REQUEST, "Impulse responses",
                           lambda progress: session.impulse_responses(m.key, periods, m.fit, progress))  # fmt: skip
+    if m.model.lag_order == 0:
+        st.info("A VAR(0) has no dynamics: a shock moves each variable on impact (the Cholesky factor of the residual "
+                "covariance) and not after. No bands are drawn: they need lags.")  # fmt: skip
     impulse_response_charts(m.key, irf, m.transforms)
     st.subheader("Forecast error variance decomposition")
     st.plotly_chart(session.figure(("fevd", m.key, periods), lambda: plot_fevd(irf.variables, irf.fevd)),

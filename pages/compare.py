@@ -89,7 +89,8 @@ scores = pd.DataFrame(accuracy)
 best = scores.apply(lambda row: row == row.min(), axis=1) & scores.notna()  # lower is better for both
 text = scores.map(lambda v: "–" if pd.isna(v) else f"{v:.4g}")
 text.loc[[label for label in text.index if label.startswith("Theil")]] = scores.loc[
-    [label for label in scores.index if label.startswith("Theil")]].map(lambda v: "–" if pd.isna(v) else f"{v:.3f}")
+    [label for label in scores.index if label.startswith("Theil")]
+].map(lambda v: "–" if pd.isna(v) else f"{v:.3f}")
 st.table(text.style.apply(lambda _: best.map(lambda b: "background-color: #c8e6c9; font-weight: bold" if b else "")
                           .to_numpy(), axis=None))  # fmt: skip
 st.caption("Each version on its own test rows, in levels; the lowest of each row in green. Theil's U below 1 beats "

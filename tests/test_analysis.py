@@ -189,3 +189,20 @@ def test_baselines(result) -> None:
     ar_row = table[(table.model == "AR(2) per series") & (table["variable"] == "realgdp")].iloc[0]
     assert ar_row.var_skill == pytest.approx(1 - var_row.rmse / ar_row.rmse)
     assert isinstance(table, pd.DataFrame)
+
+
+def test_a_var0_has_impact_responses_and_no_granger_test(macrodata) -> None:
+    """Issue 13: a VAR(0) raised on the Causality and Impulse responses panels (statsmodels needs lags)."""
+    result = train(macrodata, TrainSpec.build(["realgdp", "realcons", "tbilrate"], {"realgdp": "logdiff",
+                   "realcons": "logdiff", "tbilrate": "none"}, lags=0))  # fmt: skip
+    fit = an.refit(result.model, result.train_levels)
+    causality = an.causality(fit)
+    assert causality.granger_pvalues.isna().all().all() and "not defined for a VAR(0)" in causality.test
+    assert causality.instantaneous_pvalues.notna().all()
+    irf = an.impulse_responses(fit, periods=4)
+    impact = np.linalg.cholesky(np.asarray(fit.results.sigma_u))
+    np.testing.assert_allclose(irf.responses[0], impact, atol=1e-15)
+    np.testing.assert_allclose(irf.responses[1:, 2, :], 0)  # tbilrate, not differenced: no effect after impact
+    np.testing.assert_allclose(irf.responses[4, :2, :], impact[:2])  # cumulated: the level stays moved
+    np.testing.assert_allclose(irf.fevd.sum(axis=2), 1)
+    assert irf.fevd.shape == (3, 4, 3) and np.isnan(irf.lower).all()

@@ -228,16 +228,19 @@ def causality(fit: Refit) -> Causality:
     names = fit.variables
     results = fit.results
     matrix = pd.DataFrame(np.nan, index=pd.Index(names, name="caused"), columns=pd.Index(names, name="causing"))
-    for i in range(len(names)):
-        for j in range(len(names)):
-            if i != j:
-                matrix.iloc[i, j] = results.test_causality(caused=i, causing=[j], kind="f").pvalue
+    if results.k_ar > 0:  # a VAR(0) has no lags whose effect could be tested (statsmodels raises)
+        for i in range(len(names)):
+            for j in range(len(names)):
+                if i != j:
+                    matrix.iloc[i, j] = results.test_causality(caused=i, causing=[j], kind="f").pvalue
+        granger = f"Granger causality: F test (H0: the causing variable's {results.k_ar} lags have no effect)"
+    else:
+        granger = "Granger causality: not defined for a VAR(0), which has no lags"
     instantaneous = pd.Series({name: results.test_inst_causality(causing=[k]).pvalue for k, name in enumerate(names)})
     return Causality(
         granger_pvalues=matrix,
         instantaneous_pvalues=instantaneous.astype(float),
-        test=f"Granger causality: F test (H0: the causing variable's {results.k_ar} lags have no effect); "
-        "instantaneous causality: Wald test on the residual covariance",
+        test=f"{granger}; instantaneous causality: Wald test on the residual covariance",
     )
 
 
@@ -261,6 +264,8 @@ def impulse_responses(fit: Refit, periods: int = 10, progress: Progress | None =
     """Orthogonalised responses with asymptotic 95% bands; cumulative for differenced responses (levels)."""
     if progress:
         progress(0.05, "Computing impulse responses")
+    if fit.results.k_ar == 0:
+        return _impact_only(fit, periods)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         analysis = fit.results.irf(periods)
@@ -290,6 +295,33 @@ def impulse_responses(fit: Refit, periods: int = 10, progress: Progress | None =
         upper=responses + 1.96 * errors,
         cumulative=cumulative,
         fevd=np.asarray(decomposition),
+    )
+
+
+def _impact_only(fit: Refit, periods: int) -> ImpulseResponses:
+    """A VAR(0) has no dynamics (statsmodels' irf needs lags): a shock moves each variable on impact by the Cholesky
+    factor P of the residual covariance and nothing after, so every horizon's variance shares are P[i, j]^2 / Σ[i, i].
+    There are no asymptotic bands here (NaN): they would need the covariance of P, which statsmodels only gives
+    with lags."""
+    sigma = np.asarray(fit.results.sigma_u, dtype=float)
+    impact = np.linalg.cholesky(sigma)
+    k = impact.shape[0]
+    cumulative = [is_differenced(t) for t in fit.transforms]
+    responses = np.zeros((periods + 1, k, k))
+    responses[0] = impact
+    for i, cumulate in enumerate(cumulative):
+        if cumulate:  # the level stays where the impact moved it
+            responses[:, i, :] = impact[i, :]
+    shares = impact**2 / np.diag(sigma)[:, None]
+    nan = np.full_like(responses, np.nan)
+    return ImpulseResponses(
+        variables=list(fit.variables),
+        periods=periods,
+        responses=responses,
+        lower=nan,
+        upper=nan.copy(),
+        cumulative=cumulative,
+        fevd=np.repeat(shares[:, None, :], periods, axis=1),
     )
 
 
