@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import VersionChoices, data_source, plain, show_error, show_lineage, stored_models_or_stop
+from ui.widgets import VersionChoices, data_source, plain, show_error, show_lineage, show_notes, stored_models_or_stop
 from varlib import InvalidInput, VarlibError, Version
 from varlib.data import describe_frequency
 from varlib.refresh import DEFAULT_COMPARE_STEPS, MAX_COMPARE_STEPS
@@ -86,8 +86,7 @@ cols[1].metric("Data end", str(result.levels.index[-1].date()))
 kept = "kept" if refreshed.lag_order_kept else f"by {result.chosen_by.upper()}"
 cols[2].metric("Lag order p", f"{result.model.lag_order} ({kept})")
 cols[3].metric("Stable (production fit)", "yes" if result.production_stability.stable else "NO")
-for note in refreshed.notes + result.notes:
-    st.info(f"Note: {plain(note)}.")
+show_notes(refreshed.notes + result.notes)
 show_lineage({"lineage": result.lineage}, result.levels, "The result")
 st.subheader("Test metrics")
 st.dataframe(refreshed.metrics.style.format("{:.4g}", na_rep="–"), width="stretch")

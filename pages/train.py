@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import data_source, failed_key, plain, show_error, show_metrics, show_reading
+from ui.widgets import data_source, failed_key, plain, show_error, show_metrics, show_notes, show_reading
 from varlib import InvalidInput, TrainSpec, VarlibError
 from varlib.analysis import suggest_transforms
 from varlib.formats import stationarity_table
@@ -43,8 +43,7 @@ if kept_for is not None and kept_for != identity and session.SELECTION in st.ses
             "them again for these data.")  # fmt: skip
 st.session_state[session.DATASET_CHOICE] = choice
 st.session_state[session.RESULTS_DATA] = identity
-for note in data.notes:
-    st.info(f"Note: {plain(note)}.")
+show_notes(data.notes)
 if data.reading is not None:
     show_reading(data.reading)
 
@@ -167,9 +166,7 @@ cols[3].metric("Test rows", len(result.test_levels))
 if not result.stability.stable:
     st.warning(f"The fitted VAR is not stable (largest companion eigenvalue modulus "
                f"{result.stability.max_modulus:.4f} ≥ 1): forecasts may explode.")  # fmt: skip
-for note in result.notes:
-    if "not stable" not in note:
-        st.info(f"Note: {plain(note)}.")
+show_notes([note for note in result.notes if "not stable" not in note])
 st.subheader("Test metrics (levels)")
 show_metrics(pd.DataFrame({v: asdict(m) for v, m in result.metrics.items()}).T,
              "Theil's U below 1 beats the no-change forecast from the same origin.")  # fmt: skip

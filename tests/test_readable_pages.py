@@ -163,3 +163,19 @@ def test_the_rest_docs_show_a_real_body_for_every_status(tmp_path) -> None:
     assert example["forecast"][0]["date"] == "2009-10-01" and set(example["forecast"][0]["realgdp"]) == {
         "point", "lower", "upper"}  # fmt: skip
     assert "additionalProp1" not in str(schema)
+
+
+def test_the_notes_of_a_reading_share_one_box(tmp_path, monkeypatch) -> None:
+    """Issue 13: each note of a reading was its own info box, a stack that read like a stack of warnings."""
+    from pathlib import Path
+
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    bls = Path(__file__).parent / "data" / "bls_monthly.csv"
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.radio[0].set_value("Upload a file (CSV or Excel)").run()
+    at.file_uploader[0].set_value(("bls.csv", bls.read_bytes(), "text/csv")).run()
+    assert_no_exception(at)
+    notes = [i.value for i in at.info if "skipped" in i.value or "combined" in i.value]
+    assert len(notes) == 1
+    assert notes[0].startswith("Notes:\n- the header is on line 7")
+    assert notes[0].count("\n- ") == 4

@@ -306,6 +306,14 @@ def failed_key(prefix: str) -> str:
     return f"{prefix}_read_failed"
 
 
+def show_notes(notes: list[str]) -> None:
+    """The notes of a reading or a fit in one box: a stack of boxes reads as a stack of warnings."""
+    if len(notes) == 1:
+        st.info(f"Note: {plain(notes[0])}.", icon=":material/info:")
+    elif notes:
+        st.info("Notes:\n" + "\n".join(f"- {plain(note)}." for note in notes), icon=":material/info:")
+
+
 def show_reading(reading: Reading) -> None:
     """What was read and how (the same facts as `python -m varlib inspect`), and the variables."""
     lines = reading.lines(DASHBOARD_INPUTS)
