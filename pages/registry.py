@@ -30,9 +30,9 @@ rows = [
         "test RMSE": ", ".join(f"{k} {r:.4g}" for k, r in v.test_rmse.items()),
         "p": v.lag_order,
         "stability": stability_words(v.stable),
+        "note": v.note,
         "training data": f"{v.train_start} to {v.train_end}",
         "test data": f"{v.test_start} to {v.test_end}",
-        "note": v.note,
         "created": v.created[:19].replace("T", " "),
         "by": v.created_by,
         "variables (transform)": ", ".join(f"{name} ({v.transforms[name]})" for name in v.variables),
@@ -55,11 +55,14 @@ st.dataframe(
     column_config={
         "model": text(pinned=True),
         "version": text(pinned=True),
+        "status": text(width=80),
+        "aliases": text(width=90),
         "p": st.column_config.NumberColumn(width=40),
+        "stability": text(width=80),
         "test RMSE": text(width="medium"),
         "note": text(width="medium", help="The publisher's note; the whole of it is under Version details."),
-        "training data": text(width=190),
-        "test data": text(width=190),
+        "training data": text(width=170),
+        "test data": text(width=170),
     },
 )
 st.caption("Model and version stay in view while the table scrolls sideways; the details of one version are below.")
@@ -80,6 +83,8 @@ meta = version.metadata
 if summary.deprecated:
     st.warning(f"Release {chosen} is deprecated: {plain(summary.deprecated)}. It stays loadable by its version; "
                "`latest` skips it and no alias can be moved onto it.", icon=":material/block:")  # fmt: skip
+if meta.get("note"):
+    st.markdown(f"**Note:** {plain(meta['note'])}")
 if summary.aliases:
     st.info("Aliases pointing here: " + ", ".join(f"@{a}" for a in summary.aliases), icon=":material/label:")
 if version.evaluation_only:

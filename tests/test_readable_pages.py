@@ -119,8 +119,8 @@ def test_the_registry_shows_what_matters_first_and_keeps_its_labels_in_view(tmp_
     assert_no_exception(at)
     table = at.dataframe[0]
     columns = list(table.value.columns)
-    assert columns[:10] == ["model", "version", "status", "aliases", "test RMSE", "p", "stability", "training data",
-                            "test data", "note"]  # fmt: skip
+    assert columns[:10] == ["model", "version", "status", "aliases", "test RMSE", "p", "stability", "note",
+                            "training data", "test data"]  # fmt: skip
     row = table.value.iloc[0]
     assert row["stability"] == "stable" and row["note"] == "first round"  # words, not True
     assert row["training data"] == "1959-01-01 to 2006-07-01" and row["created"][10] == " "

@@ -339,8 +339,10 @@ METRIC_NAMES = {"rmse": "RMSE", "mae": "MAE", "mape": "MAPE %", "mape_skipped_ze
 
 def number_format(frame: pd.DataFrame, printf: str = "%.6g") -> dict[int, object]:
     """A column_config formatting every column's numbers in the browser: a pandas Styler over a large table costs
-    tens of milliseconds on every rerun; this, nothing. Keyed by position, which works for MultiIndex columns."""
-    return {i: st.column_config.NumberColumn(format=printf) for i in range(frame.shape[1])}
+    tens of milliseconds on every rerun; this, nothing. Keyed by position, which works for MultiIndex columns; the
+    browser counts the shown index among the positions."""
+    shown_index = frame.index.nlevels
+    return {shown_index + i: st.column_config.NumberColumn(format=printf) for i in range(frame.shape[1])}
 
 
 def show_metrics(metrics: pd.DataFrame, caption: str | None = None) -> None:
