@@ -4,7 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import VersionChoices, data_source, plain, show_error, show_lineage, show_notes, stored_models_or_stop
+from ui.widgets import (
+    VersionChoices,
+    data_source,
+    keep_choice,
+    plain,
+    show_error,
+    show_lineage,
+    show_notes,
+    stored_models_or_stop,
+)
 from varlib import InvalidInput, VarlibError, Version
 from varlib.data import describe_frequency
 from varlib.refresh import DEFAULT_COMPARE_STEPS, MAX_COMPARE_STEPS
@@ -19,7 +28,9 @@ models = stored_models_or_stop()
 url = session.store_url()
 
 left, right = st.columns([1, 3])
-name = left.selectbox("Model", models)
+keep_choice("refresh_model_input", session.FORECAST_MODEL, models)  # the model chosen on the other pages
+name = left.selectbox("Model", models, key="refresh_model_input")
+st.session_state[session.FORECAST_MODEL] = name
 try:
     summaries = session.versions(url, name, session.generation())
 except VarlibError as exc:
@@ -30,8 +41,9 @@ if not summaries:
     st.stop()
 choices = VersionChoices(summaries)
 pinned = st.session_state.pop("refresh_pin", None)  # after a refresh: the concrete version refreshed, not `latest`
-if pinned in choices.options or st.session_state.get("refresh_version_input") not in choices.options:
-    st.session_state["refresh_version_input"] = pinned if pinned in choices.options else choices.options[0]
+if pinned in choices.options:
+    st.session_state["refresh_version_input"] = pinned
+keep_choice("refresh_version_input", session.FORECAST_VERSION, choices.options)  # else the one chosen elsewhere
 choice = right.selectbox("Version to refresh", choices.options, format_func=choices.label, key="refresh_version_input")
 summary = choices.summary(choice)
 try:

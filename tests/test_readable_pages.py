@@ -103,6 +103,10 @@ def test_analyze_and_compare_start_from_the_version_chosen_on_forecast(tmp_path,
     assert_no_exception(at)
     assert at.selectbox(key="compare_model_input").value == "gdp"
     assert at.multiselect[0].value == ["1.0.0", "1.1.0"]  # the chosen one, then a release, not the SNAPSHOT
+    at.switch_page("pages/refresh.py").run()
+    assert_no_exception(at)
+    assert at.selectbox(key="refresh_model_input").value == "gdp"
+    assert at.selectbox(key="refresh_version_input").value == "1.0.0"
 
 
 def test_the_registry_shows_what_matters_first_and_keeps_its_labels_in_view(tmp_path, monkeypatch) -> None:
