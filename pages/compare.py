@@ -92,7 +92,7 @@ text.loc[[label for label in text.index if label.startswith("Theil")]] = scores.
     [label for label in scores.index if label.startswith("Theil")]
 ].map(lambda v: "–" if pd.isna(v) else f"{v:.3f}")
 st.table(text.style.apply(lambda _: best.map(lambda b: "background-color: #c8e6c9; font-weight: bold" if b else "")
-                          .to_numpy(), axis=None))  # fmt: skip
+                          .to_numpy(), axis=None).set_properties(**{"text-align": "right"}))  # fmt: skip
 st.caption("Each version on its own test rows, in levels; the lowest of each row in green. Theil's U below 1 beats "
            "the no-change forecast. Versions tested on different rows are not strictly comparable.")  # fmt: skip
 

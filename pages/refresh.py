@@ -99,7 +99,9 @@ kept = "kept" if refreshed.lag_order_kept else f"by {result.chosen_by.upper()}"
 cols[2].metric("Lag order p", f"{result.model.lag_order} ({kept})")
 cols[3].metric("Stable (production fit)", "yes" if result.production_stability.stable else "NO")
 show_notes(refreshed.notes + result.notes)
-show_lineage({"lineage": result.lineage}, result.levels, "The result")
+# The units are the parent's: a refresh has the same variables, whatever file the new rows came from.
+show_lineage({"lineage": result.lineage, "data": {"source": parent.metadata["data"].get("source")}}, result.levels,
+             "The result", "refreshed forecast")  # fmt: skip
 st.subheader("Test metrics")
 st.dataframe(refreshed.metrics.style.format("{:.4g}", na_rep="–"), width="stretch")
 st.caption(f"Each on its own test rows: {summary.version}'s end {parent.test_levels.index[-1].date()}, the refresh's "

@@ -7,7 +7,7 @@ from ui import session
 from ui.widgets import flash, plain, show_error, show_flash, show_lineage, stored_models_or_stop
 from varlib import VarlibError, Version
 from varlib.data import describe_frequency
-from varlib.formats import stability_words, trend_words
+from varlib.formats import chosen_by_words, stability_words, trend_words
 from varlib.registry.aliases import describe_change
 
 st.title("Registry")
@@ -113,8 +113,9 @@ if meta.get("lineage"):
 st.subheader("Lag selection")
 lag_table = pd.DataFrame(meta["lag_selection"]["table"]).set_index("p").rename(columns=str.upper)
 st.dataframe(lag_table.style.highlight_min(color="#c8e6c9").format("{:.6g}"), width="stretch")
-st.caption(f"Max lags {meta['lag_selection']['max_lags']}, trend {meta['lag_selection']['trend']}; "
-           f"chosen p = {meta['model']['lag_order']} ({meta['model']['chosen_by']}).")  # fmt: skip
+st.caption(f"Minimum of each criterion highlighted. Max lags {meta['lag_selection']['max_lags']}, deterministic "
+           f"terms: {trend_words(meta['lag_selection']['trend'])}; p = {meta['model']['lag_order']}, "
+           f"{chosen_by_words(meta['model']['chosen_by'])}.")  # fmt: skip
 
 st.subheader("Checksums")
 objects = pd.DataFrame(version.manifest["objects"]).T

@@ -229,6 +229,7 @@ def test_no_page_reaches_outside_the_machine_or_logs_an_error(browser, tmp_path,
         for name in ("Publish", "Forecast", "Refresh", "Analyze", "Compare", "Registry", "Train"):
             page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
             settle(page)
+            shoot(page, f"page-{name.lower()}")  # one per page, for a person to look at
         page.wait_for_timeout(1000)  # late requests (the favicon) arrive after the script has run
         assert elsewhere == [] and errors == []
         icon = page.locator("link[rel*='icon']").first.get_attribute("href")

@@ -183,3 +183,19 @@ def test_the_notes_of_a_reading_share_one_box(tmp_path, monkeypatch) -> None:
     assert len(notes) == 1
     assert notes[0].startswith("Notes:\n- the header is on line 7")
     assert notes[0].count("\n- ") == 4
+
+
+def test_publish_and_registry_say_the_deterministic_terms_in_words(tmp_path, monkeypatch) -> None:
+    """Issue 13 (as "chosen aic", "stable: True"): the Publish page said "trend c", the Registry "trend c" and
+    "(aic)"."""
+    from tests.test_app_pages import publish
+
+    at = fitted_train_page(tmp_path, monkeypatch)
+    at.switch_page("pages/publish.py").run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "realgdp (logdiff), realcons (logdiff); deterministic terms: constant;" in text
+    assert "trend c" not in text
+    publish(at, version="1.0.0")
+    at.switch_page("pages/registry.py").run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "deterministic terms: constant; p = 3, by AIC." in captions

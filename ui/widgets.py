@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from typing import TypeVar
@@ -122,8 +124,12 @@ class VersionChoices:
         return f"{v.version} · {v.created[:10]} · p={v.lag_order} · test RMSE {rmse}{marks}"
 
 
-def show_lineage(metadata: dict, history: pd.DataFrame | None, label: str) -> None:
-    """A refreshed version's parent, the data it revised and how the forecast moved (model.json `lineage`)."""
+def show_lineage(metadata: dict, history: pd.DataFrame | None, label: str, chart_label: str | None = None) -> None:
+    """A refreshed version's parent, the data it revised and how the forecast moved (model.json `lineage`).
+
+    `label` names the refreshed version in the text ("1.1.0", "The result"); `chart_label` its forecast's legend
+    entry (default: "<label> forecast"). Units come from the metadata's data source, as stored.
+    """
     lineage = metadata.get("lineage")
     if not lineage:
         return
@@ -148,9 +154,14 @@ def show_lineage(metadata: dict, history: pd.DataFrame | None, label: str) -> No
     table["revision %"] = table["revision"] / table["parent"].where(table["parent"] != 0) * 100
     if history is not None:
         units = known_units(metadata.get("data", {}).get("source"), list(history.columns))
-        st.plotly_chart(plot_forecast_revision(table, history, f"{parent['version']} forecast", f"{label} forecast",
-                                               units=units),
-                        width="stretch")  # fmt: skip
+        shown = hashlib.sha256(json.dumps(lineage, sort_keys=True, default=str).encode()).hexdigest()
+        figure = session.figure(
+            ("lineage", shown, label, chart_label),
+            lambda: plot_forecast_revision(
+                table, history, f"{parent['version']} forecast", chart_label or f"{label} forecast", units=units
+            ),
+        )
+        st.plotly_chart(figure, width="stretch")  # fmt: skip
     wide = table.pivot(index="date", columns="variable", values=["parent", "new", "revision", "revision %"])
     wide = wide.swaplevel(axis=1).reindex(columns=list(dict.fromkeys(table["variable"])), level=0)
     formats = {column: "{:+.2f}%" if column[1] == "revision %" else "{:,.6g}" for column in wide.columns}
