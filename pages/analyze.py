@@ -20,10 +20,11 @@ from ui.widgets import (
     run_cancellably,
     show_cancelled,
     show_error,
+    stationarity_verdicts,
     stored_models_or_stop,
 )
 from varlib import TrainSpec, VarlibError
-from varlib.analysis import ImpulseResponses, Refit, suggest_transforms
+from varlib.analysis import ImpulseResponses, Refit
 from varlib.formats import format_pvalue, format_statistic, stationarity_table
 from varlib.model import VarModel
 from varlib.plots import (
@@ -58,12 +59,11 @@ def verdict(pvalue: float) -> str:
 
 
 def stationarity_panel(m: Analyzed) -> None:
-    tests = session.stationarity(m.train_levels)
-    suggested = suggest_transforms(tests)
-    verdicts = tests.pivot(index="variable", columns="transform", values="verdict").reindex(index=m.model.variables)
-    verdicts["used"] = m.model.transforms
-    verdicts["suggested"] = [suggested[v] for v in verdicts.index]
-    st.dataframe(verdicts, width="stretch")
+    found = session.stationarity(m.key, m.train_levels)
+    tests = found.tests
+    verdicts = found.verdicts.copy()
+    verdicts.insert(len(verdicts.columns) - 1, "used", m.model.transforms)
+    st.dataframe(stationarity_verdicts(verdicts), width="stretch")
     st.caption("ADF (lag by AIC) and KPSS on the training data, per candidate transform; stationary when ADF "
                "rejects a unit root and KPSS does not reject stationarity, both at 5%.")  # fmt: skip
     st.dataframe(stationarity_table(tests), width="stretch", hide_index=True)

@@ -6,9 +6,17 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import data_source, failed_key, plain, show_error, show_metrics, show_notes, show_reading
+from ui.widgets import (
+    data_source,
+    failed_key,
+    plain,
+    show_error,
+    show_metrics,
+    show_notes,
+    show_reading,
+    stationarity_verdicts,
+)
 from varlib import InvalidInput, TrainSpec, VarlibError
-from varlib.analysis import suggest_transforms
 from varlib.formats import stationarity_table
 from varlib.plots import plot_criteria, plot_forecast, plot_series
 from varlib.training import CRITERIA
@@ -61,13 +69,9 @@ with st.expander("Preview", expanded=True):
 with st.expander("Stationarity of the training data (ADF and KPSS, per transform)"):
     held_out = previous.test_size if previous else 12
     if len(variables) and len(data.frame) > held_out + 20:
-        tests = session.stationarity(data.frame[variables].iloc[:-held_out])
-        suggested = suggest_transforms(tests)
-        verdicts = tests.pivot(index="variable", columns="transform", values="verdict").reindex(
-            index=variables, columns=[t for t in TRANSFORMS if t in set(tests["transform"])]
-        )
-        verdicts["suggested"] = [suggested[v] for v in verdicts.index]
-        st.dataframe(verdicts, width="stretch")
+        found = session.stationarity(f"{identity}:{variables}:{held_out}", data.frame[variables].iloc[:-held_out])
+        tests, suggested = found.tests, found.suggested
+        st.dataframe(stationarity_verdicts(found.verdicts), width="stretch")
         st.caption(
             f"On the first {len(data.frame) - held_out} rows (the test rows excluded). Stationary: ADF rejects a unit "
             "root and KPSS does not reject stationarity, both at 5%. Suggested: the simplest transform both tests "

@@ -41,6 +41,7 @@ def test_stationarity_panel_suggests_transforms(store_url) -> None:
     verdicts = at.dataframe[2].value  # after the variables and the preview tables
     assert list(verdicts.index) == ["realgdp", "realcons"]
     assert verdicts.loc["realgdp", "none"] == "non-stationary" and verdicts.loc["realgdp", "suggested"] == "logdiff"
+    assert "#bf616a" in at.dataframe[2].proto.arrow_data.styler.styles  # a failing verdict in red
     at.selectbox(key="transform_realgdp").set_value("none").run()
     button(at, "Use the suggested transforms").click().run()
     assert at.selectbox(key="transform_realgdp").value == "logdiff"

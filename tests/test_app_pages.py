@@ -312,7 +312,7 @@ def test_registry_details_and_snapshot_delete(tmp_path, monkeypatch) -> None:
     assert_no_exception(at)
     assert list(at.dataframe[0].value["version"]) == ["0.0.2-SNAPSHOT", "0.0.1"]
     text = page_text(at)
-    assert "chosen p = 3 (aic)" in text and "Verified against manifest.json" in text
+    assert "p = 3, by AIC." in text and "Verified against manifest.json" in text
     at.selectbox[1].set_value("0.0.2-SNAPSHOT").run()
     at.checkbox[0].check().run()
     button(at, "Delete SNAPSHOT").click().run()

@@ -44,6 +44,7 @@ from varlib.refresh import RefreshResult, refresh
 from varlib.registry.aliases import Lifecycle
 from varlib.store import STORE_ENV, store_url_from_env
 from varlib.training import prepare
+from varlib.transforms import TRANSFORMS
 
 # Session-state keys: results that must survive switching pages.
 DATASET_CHOICE = "data_choice"  # (source label, file bytes or None, ReadOptions)
@@ -232,9 +233,25 @@ def version_key(url: str, name: str, version: str, created: str) -> str:
     return f"version:{url}:{name}:{version}:{created}"
 
 
+@dataclasses.dataclass
+class Stationarity:
+    tests: pd.DataFrame  # one row per variable and transform (analysis.stationarity_tests)
+    verdicts: pd.DataFrame  # variable x transform: "stationary" / "non-stationary", with a "suggested" column
+    suggested: dict[str, str]  # the transform suggested for each variable
+
+
 @st.cache_data(show_spinner="Testing each variable for a unit root (ADF and KPSS)…", max_entries=64)
-def stationarity(levels: pd.DataFrame) -> pd.DataFrame:
-    return analysis.stationarity_tests(levels)
+def stationarity(key: str, _levels: pd.DataFrame) -> Stationarity:
+    """The tests and their verdict table for levels named by `key` (hashing the levels on every rerun would cost
+    more than showing the table)."""
+    tests = analysis.stationarity_tests(_levels)
+    suggested = analysis.suggest_transforms(tests)
+    present = set(tests["transform"])
+    verdicts = tests.pivot(index="variable", columns="transform", values="verdict").reindex(
+        index=list(_levels.columns), columns=[t for t in TRANSFORMS if t in present]
+    )
+    verdicts["suggested"] = [suggested[v] for v in verdicts.index]
+    return Stationarity(tests, verdicts, suggested)
 
 
 @st.cache_resource(show_spinner="Refitting the model from its training data…", max_entries=32)

@@ -356,12 +356,24 @@ def number_format(frame: pd.DataFrame, printf: str = "%.6g") -> dict[int, object
     return {shown_index + i: st.column_config.NumberColumn(format=printf) for i in range(frame.shape[1])}
 
 
+VERDICT_COLORS = {"stationary": "color: #2e7d32", "non-stationary": "color: #bf616a; font-weight: bold"}
+
+
+def stationarity_verdicts(verdicts: pd.DataFrame):
+    """The stationarity verdicts per variable and transform, a failing one in red (a small table: a Styler)."""
+    return verdicts.style.map(lambda v: VERDICT_COLORS.get(v, ""))
+
+
 def show_metrics(metrics: pd.DataFrame, caption: str | None = None) -> None:
     """Test metrics per variable. The count of zero actuals MAPE skipped is shown only where there are any (a column
     of zeros in every table said nothing)."""
     table = metrics.rename(columns=METRIC_NAMES)
     skipped = table.pop("MAPE zeros skipped") if "MAPE zeros skipped" in table else None
-    st.dataframe(table.style.format("{:.4g}", na_rep="–"), width="stretch")
+    # Formatted here and right-aligned: a pandas Styler costs ~10 ms on every rerun; a dash, not "None", where a
+    # metric is undefined (Theil's U without a no-change error).
+    shown = table.map(lambda v: "–" if pd.isna(v) else f"{v:.4g}")
+    st.dataframe(shown, width="stretch",
+                 column_config={c: st.column_config.TextColumn(alignment="right") for c in shown.columns})  # fmt: skip
     notes = [caption] if caption else []
     if skipped is not None and skipped.fillna(0).any():
         counts = ", ".join(f"{plain(v)} {int(n)}" for v, n in skipped.items() if n)
