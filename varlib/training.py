@@ -133,11 +133,18 @@ def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
     )
 
 
+def estimable_lags(rows: int, k: int, trend: str) -> int:
+    """The most lags of k variables that `rows` transformed rows can estimate on a common sample: the largest model
+    must leave at least k residual degrees of freedom, else its residual covariance is singular by construction
+    (the same bound statsmodels applies)."""
+    n_trend = len(trend) if trend.startswith("c") else 0
+    return max((rows - k - n_trend) // (1 + k), 0)
+
+
 def _check_enough_rows(source: str, spec: TrainSpec, rows: int) -> None:
-    # The same bound statsmodels applies: the largest model must leave degrees of freedom.
     k = len(spec.variables)
     n_trend = len(spec.trend) if spec.trend.startswith("c") else 0
-    max_estimable = (rows - k - n_trend) // (1 + k)
+    max_estimable = estimable_lags(rows, k, spec.trend)
     needed = spec.max_lags if spec.lags is None else spec.lags
     if needed > max_estimable:
         fewest = needed * (1 + k) + k + n_trend
@@ -204,7 +211,7 @@ def select_lag_order(train_transformed: pd.DataFrame | np.ndarray, max_lags: int
         df_model = k * p + n_trend
         df_resid = sample - df_model
         free_params = p * k * k + k * n_trend
-        if df_resid > 0:
+        if df_resid >= k:  # fewer residual degrees of freedom than variables: singular whatever the data
             try:
                 log_det = 2.0 * np.sum(np.log(np.diagonal(np.linalg.cholesky(sse / sample))))
             except np.linalg.LinAlgError:
@@ -213,8 +220,8 @@ def select_lag_order(train_transformed: pd.DataFrame | np.ndarray, max_lags: int
                     "(are some variables exact combinations of others?)."
                 ) from None
             fpe = ((sample + df_model) / df_resid) ** k * np.exp(log_det)
-        else:
-            log_det, fpe = -np.inf, np.inf
+        else:  # not estimable on this sample: never the minimum (a log det of -inf would be)
+            log_det, fpe = np.inf, np.inf
         criteria["aic"].append(log_det + 2.0 / sample * free_params)
         criteria["bic"].append(log_det + np.log(sample) / sample * free_params)
         criteria["hqic"].append(log_det + 2.0 * np.log(np.log(sample)) / sample * free_params)
@@ -289,7 +296,15 @@ class TrainResult:
 def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
     """Fit a VAR as statsmodels' VAR.fit(maxlags=..., ic=...) or VAR.fit(p) does, and score it."""
     data = prepare(dataset, spec)
-    selection = select_lag_order(data.train_transformed, spec.max_lags, spec.trend)
+    notes = list(dataset.notes)
+    table_lags = spec.max_lags
+    if spec.lags is not None:  # a fixed p is fitted whatever max_lags is; the lag table shows what the data allow
+        rows, k = len(data.train_transformed), len(spec.variables)
+        table_lags = max(min(spec.max_lags, estimable_lags(rows, k, spec.trend)), spec.lags)
+        if table_lags < spec.max_lags:
+            notes.append(f"the lag table goes up to p = {table_lags}, not {spec.max_lags}: {rows} training rows "
+                         f"(after transforms) cannot estimate more lags of {k} variables")  # fmt: skip
+    selection = select_lag_order(data.train_transformed, table_lags, spec.trend)
     p = spec.lags if spec.lags is not None else selection.selected[spec.criterion]
     results = VAR(data.train_transformed.to_numpy()).fit(p, trend=spec.trend)
     model = _fitted_model(results, spec, p, data.train_transformed, data.train_levels, dataset.freq, "train")
@@ -303,7 +318,6 @@ def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
     _check_finite(dataset.source, [[v for m in metrics.values() for v in (m.rmse, m.mae, m.mape, m.theil_u)
                                     if v is not None]])  # fmt: skip
     stability = model.stability()
-    notes = list(dataset.notes)
     if not stability.stable:
         notes.append(
             f"the fitted VAR is not stable (largest companion eigenvalue modulus {stability.max_modulus:.4f} ≥ 1): "
@@ -315,8 +329,12 @@ def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
             f"the production fit (on all rows) is not stable (largest companion eigenvalue modulus "
             f"{production_stability.max_modulus:.4f} ≥ 1): forecasts ahead may explode"
         )
-    if p == 0:
-        notes.append("lag order 0: the model has no dynamics and forecasts the mean of the transformed data")
+    if p == 0:  # true for each deterministic term: the forecast is what they alone give
+        notes.append("lag order 0: the model has no dynamics; " + {
+            "c": "it forecasts the mean of the transformed data",
+            "ct": "it forecasts the fitted linear trend of the transformed data",
+            "n": "with no constant either, it forecasts zero for the transformed data",
+        }[spec.trend])  # fmt: skip
     return TrainResult(
         spec=spec,
         dataset_source=dataset.source_to_store,
