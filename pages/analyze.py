@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -265,4 +266,11 @@ for name, tab in zip(names, tabs, strict=True):
     if tab.open:  # the others do not run at all
         st.session_state[session.ANALYZE_PANEL] = name
         with tab:
-            PANELS[name](analyzed)
+            try:
+                PANELS[name](analyzed)
+            except VarlibError as exc:
+                show_error(exc)
+            except (ArithmeticError, ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
+                # statsmodels on a model it cannot analyse: one sentence in place, the other tabs still work
+                st.error(f"The {name.lower()} analysis could not be computed for {label}: {plain(exc)}",
+                         icon=":material/error:")  # fmt: skip

@@ -66,3 +66,26 @@ def test_every_page_renders_for_an_unusual_model(kind, results, tmp_path, monkey
         assert accuracy.index[-1] == f"Theil's U {MODELS[kind][0][-1]}"
     else:
         assert any("Pick at least two versions" in i.value for i in at.info)
+
+
+def test_one_failing_analysis_leaves_the_others_working(results, tmp_path, monkeypatch) -> None:
+    """Issue 14: one analysis that raised broke the whole page ("Cannot test Granger Causality in a model with 0
+    lags"); now each tab is guarded on its own."""
+    from varlib import analysis
+
+    store = f"file://{tmp_path / 'store'}"
+    monkeypatch.setenv("VARLIB_STORE", store)
+    ModelRegistry(open_store(store)).publish(results["snapshots"], "gdp", "1.0.0")
+
+    def fails(_fit):
+        raise RuntimeError("Cannot test Granger Causality in a model with 0 lags.")
+
+    monkeypatch.setattr(analysis, "causality", fails)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page("pages/analyze.py").run()
+    open_panel(at, "Causality")
+    assert [e.value for e in at.error] == [
+        "The causality analysis could not be computed for gdp 1.0.0, VAR(2) on realgdp, realinv: Cannot test "
+        "Granger Causality in a model with 0 lags\\."
+    ]
+    open_panel(at, "Diagnostics")
+    assert not at.error and "Residual tests" in [s.value for s in at.subheader]
