@@ -11,6 +11,7 @@ from ui.widgets import (
     failed_key,
     plain,
     show_error,
+    show_estimation,
     show_metrics,
     show_notes,
     show_reading,
@@ -191,4 +192,7 @@ production.markdown(
     f"{result.production.forecast_dates(1)[0].date()}. Stable: {'yes' if production_stability.stable else 'NO'} "
     f"(largest modulus {production_stability.max_modulus:.4f})."
 )
+if result.estimation:  # results rebuilt from versions stored before it have none
+    with st.expander("Estimation output (coefficients, standard errors, t and p; R², log-likelihood, criteria)"):
+        show_estimation(result.estimation, "train_estimation", "current-fit")
 st.page_link("pages/publish.py", label="Publish this model as a version", icon=":material/cloud_upload:")

@@ -16,6 +16,7 @@ from varlib import InvalidInput, VarlibError, VersionSummary
 from varlib.analysis import Progress
 from varlib.data import Reading, ReadOptions, known_units
 from varlib.errors import DASHBOARD_INPUTS
+from varlib.formats import format_pvalue, format_statistic
 from varlib.naming import LATEST
 from varlib.plots import plot_forecast_revision
 
@@ -438,3 +439,49 @@ def show_cancelled() -> None:
     message = st.session_state.pop(CANCELLED, None)
     if message:
         st.info(message, icon=":material/cancel:")
+
+
+FIT_LABELS = {"train": "evaluation fit (training rows)", "data": "production fit (all rows)"}
+
+
+@st.fragment
+def show_estimation(estimation: dict, key: str, file_stem: str) -> None:
+    """Estimation output as EViews and R print it: per equation, the coefficients with standard errors, t and p; R²;
+    the system's log-likelihood, criteria and residual correlation; the coefficients as CSV. A fragment: picking
+    the fit or the equation reruns only this panel."""
+    fits = [f for f in ("train", "data") if f in estimation]
+    left, right = st.columns(2)
+    fit = left.radio("Fit", fits, format_func=FIT_LABELS.get, horizontal=True, key=f"{key}_fit")
+    output = estimation[fit]
+    equations = list(output.equations.index)
+    equation = right.selectbox("Equation", equations, key=f"{key}_equation")
+    table = output.table(equation).rename(columns={"estimate": "coefficient", "std_error": "std. error",
+                                                    "t_statistic": "t-statistic", "p_value": "p-value"})  # fmt: skip
+    shown = table.assign(**{
+        "coefficient": table["coefficient"].map(format_statistic),
+        "std. error": table["std. error"].map(format_statistic),
+        "t-statistic": table["t-statistic"].map(lambda v: f"{v:.3f}"),
+        "p-value": table["p-value"].map(format_pvalue),
+    })  # fmt: skip
+    st.dataframe(shown, width="stretch",
+                 column_config={c: st.column_config.TextColumn(alignment="right") for c in shown.columns})  # fmt: skip
+    stats_row = output.equations.loc[equation]
+    st.caption(
+        f"Equation {plain(equation)}: R² {stats_row['r_squared']:.4f}, adjusted R² {stats_row['adj_r_squared']:.4f}"
+        f"{'' if output.centered else ' (uncentred: no constant)'}, residual s.e. "
+        f"{format_statistic(stats_row['residual_se'])}; {output.nobs} observations. p-values from the normal "
+        "distribution, as in statsmodels and JMulTi."
+    )
+    system, correlation = st.columns([2, 3])
+    system.dataframe(
+        pd.DataFrame({"value": [f"{output.log_likelihood:,.3f}", format_statistic(output.aic),
+                                format_statistic(output.bic), format_statistic(output.hqic),
+                                format_statistic(output.fpe), format_statistic(output.det_sigma_u)]},
+                     index=["log-likelihood", "AIC", "BIC", "HQIC", "FPE", "det Σu (ML)"]),
+        width="stretch", column_config={"value": st.column_config.TextColumn(alignment="right")},
+    )  # fmt: skip
+    correlation.dataframe(output.correlation.map(lambda v: f"{v:.3f}"), width="stretch")
+    correlation.caption("Residual correlation.")
+    st.download_button("Download the coefficients (CSV)", output.to_csv().encode(),
+                       file_name=f"{file_stem}-{fit}-coefficients.csv", mime="text/csv", on_click="ignore",
+                       key=f"{key}_download")  # fmt: skip

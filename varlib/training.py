@@ -10,6 +10,7 @@ from statsmodels.tsa.api import VAR
 
 from varlib.data import STORED_DATE_COLUMN, Dataset
 from varlib.errors import InvalidInput
+from varlib.estimation import EstimationOutput, estimation_output
 from varlib.limits import Limits
 from varlib.model import TRENDS, Forecast, Stability, VarModel, validate_forecast_args
 from varlib.transforms import apply_transforms, is_log, validate_transform
@@ -286,6 +287,8 @@ class TrainResult:
     production_stability: Stability | None = None
     production_nobs: int = 0
     lineage: dict | None = None  # set by a refresh: the parent version and what the refresh changed
+    # Estimation output per fit: "train" (the evaluation fit) and "data" (the production fit).
+    estimation: dict[str, EstimationOutput] = field(default_factory=dict, repr=False)
 
     @property
     def levels(self) -> pd.DataFrame:
@@ -352,6 +355,10 @@ def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
         production=production,
         production_stability=production_stability,
         production_nobs=int(production_results.nobs),
+        estimation={
+            "train": estimation_output(results, spec.variables, spec.trend),
+            "data": estimation_output(production_results, spec.variables, spec.trend),
+        },
     )
 
 
