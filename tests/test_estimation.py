@@ -3,6 +3,9 @@ against JMulTi's output that statsmodels ships in its test suite, and R² agains
 
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -105,3 +108,52 @@ def test_the_train_page_shows_the_estimation_output_of_both_fits(tmp_path, monke
     assert not production.equals(table)
     csv = [data for data, mime, name in downloads if name == "current-fit-data-coefficients.csv"]
     assert csv and csv[-1].decode().startswith("equation,term,estimate,std_error,t_statistic,p_value\n")
+
+
+@pytest.fixture(scope="module")
+def gdp_result(macrodata):
+    return train(macrodata, TrainSpec.build(["realgdp", "realcons"], "logdiff", lags=2, trend="ct"))
+
+
+def test_the_estimation_output_round_trips_through_both_stores(registry, gdp_result) -> None:
+    registry.publish(gdp_result, "gdp", "1.0.0")
+    loaded = registry.load("gdp", "1.0.0").estimation
+    assert set(loaded) == {"train", "data"}
+    for origin, output in gdp_result.estimation.items():
+        stored = loaded[origin]
+        pd.testing.assert_frame_equal(stored.coefficients, output.coefficients)
+        pd.testing.assert_frame_equal(stored.equations, output.equations)
+        pd.testing.assert_frame_equal(stored.sigma_u, output.sigma_u)
+        assert (stored.log_likelihood, stored.nobs, stored.centered) == (output.log_likelihood, output.nobs, True)
+    assert list(loaded["data"].coefficients["term"][:3]) == ["const", "trend", "realgdp(t-1)"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda fit: fit["terms"].__setitem__(0, "=HYPERLINK(1)"), "field estimation.fits.train.terms does not list "
+         "the 6 terms of a VAR(2) with trend ct"),
+        (lambda fit: fit["std_error"].pop(), "field estimation.fits.train.std_error does not have shape (6, 2)"),
+        (lambda fit: fit["p_value"][0].__setitem__(1, "0.01"), "field estimation.fits.train.p_value does not have "
+         "shape (6, 2) of numbers"),
+        (lambda fit: fit["equations"].__setitem__("r_squared", [0.5]), "field estimation.fits.train.equations."
+         "r_squared does not hold 2 numbers"),
+        (lambda fit: fit.__setitem__("aic", "low"), "field estimation.fits.train.aic is not a number"),
+    ],
+)  # fmt: skip
+def test_a_crafted_estimation_output_is_refused_naming_the_field(gdp_result, change, message) -> None:
+    from varlib.artifact import check_model_document, model_document
+    from varlib.errors import IntegrityError
+    from varlib.naming import Version
+
+    document = json.loads(json.dumps(model_document(gdp_result, "gdp", Version(1, 0, 0), "", "2026-12-04T00:00:00Z")))
+    check_model_document(document, "gdp/1_0_0/model.json")  # as stored: accepted
+    change(document["estimation"]["fits"]["train"])
+    with pytest.raises(IntegrityError, match=re.escape(message)):
+        check_model_document(document, "gdp/1_0_0/model.json")
+
+
+def test_a_very_large_model_stores_no_estimation_output() -> None:
+    from varlib.artifact import stores_estimation
+
+    assert stores_estimation(20, 48) and stores_estimation(50, 10) and not stores_estimation(100, 3)

@@ -29,8 +29,17 @@ import numpy as np
 import pandas as pd
 
 from varlib._version import __version__
-from varlib.documents import MAX_NAME, Fields, is_number, is_text, nested_numbers
+from varlib.documents import MAX_NAME, Fields, is_number, is_text, nested_numbers, nested_numbers_or_null
 from varlib.errors import IntegrityError, InvalidInput
+from varlib.estimation import (
+    EQUATION_STATISTICS,
+    MATRICES,
+    SYSTEM_STATISTICS,
+    EstimationOutput,
+    expected_terms,
+)
+from varlib.estimation import from_document as estimation_from_document
+from varlib.estimation import to_document as estimation_document
 from varlib.identity import MAX_USER
 from varlib.limits import DEFAULT_LIMITS, Limits
 from varlib.model import (
@@ -118,6 +127,16 @@ def _production_document(result: TrainResult) -> dict[str, Any]:
     }
 
 
+MAX_STORED_ESTIMATION_COEFFICIENTS = 25_000  # K²·p up to which model.json holds the estimation output
+
+
+def stores_estimation(k: int, lag_order: int) -> bool:
+    """Whether a version of this size stores its estimation output. It takes about eight times the coefficients
+    (four statistics per coefficient, two fits): within this bound (K = 20 at p = 48, K = 50 at p = 10) model.json
+    stays far below VARLIB_MAX_MODEL_BYTES; a larger model stores none (it can be recomputed from its stored data)."""
+    return k * k * max(lag_order, 1) <= MAX_STORED_ESTIMATION_COEFFICIENTS
+
+
 def model_document(
     result: TrainResult, name: str, version: Version, note: str, created: str, created_by: str = ""
 ) -> dict[str, Any]:
@@ -175,7 +194,9 @@ def model_document(
         },
         "stability": _stability_document(result.stability),
         "packages": _package_versions(),
-    } | ({"lineage": result.lineage} if result.lineage else {})
+    } | ({"lineage": result.lineage} if result.lineage else {}) | (
+        {"estimation": {"fits": {origin: estimation_document(output) for origin, output in result.estimation.items()}}}
+        if result.estimation and stores_estimation(model.k, model.lag_order) else {})  # fmt: skip
 
 
 def frame_to_csv(frame: pd.DataFrame) -> bytes:
@@ -406,6 +427,37 @@ def check_model_document(document: dict[str, Any], key: str, limits: Limits = DE
         top.fail("is not a table of package versions", "packages")
     if "lineage" in document:
         _check_lineage(top.sub("lineage"), variables, limits)
+    if "estimation" in document:  # versions stored before it have none
+        estimation = top.sub("estimation")
+        fits = estimation.mapping("fits", 2)
+        if not set(fits) <= {ORIGIN_TRAIN, ORIGIN_DATA}:
+            estimation.fail("names a fit other than train and data", "fits")
+        for origin in fits:
+            _check_estimation(estimation.sub("fits").sub(origin), variables, p, trend)
+
+
+def _check_estimation(fit: Fields, variables: list[str], p: int, trend: str) -> None:
+    """One fit's estimation output: exactly the terms of p lags of these variables and this trend, matrices of that
+    shape holding numbers or null (undefined), statistics per equation and for the system."""
+    k = len(variables)
+    terms = expected_terms(variables, p, trend)
+    if fit.get("terms") != terms:
+        fit.fail(f"does not list the {len(terms)} terms of a VAR({p}) with trend {trend}", "terms")
+    for name in MATRICES:
+        if not nested_numbers_or_null(fit.get(name), (len(terms), k)):
+            fit.fail(f"does not have shape {(len(terms), k)} of numbers", name)
+    equations = fit.sub("equations")
+    for name in EQUATION_STATISTICS:
+        if not nested_numbers_or_null(equations.get(name), (k,)):
+            equations.fail(f"does not hold {k} numbers", name)
+    for name in SYSTEM_STATISTICS:
+        value = fit.get(name)
+        if value is not None and not is_number(value):
+            fit.fail("is not a number", name)
+    if not nested_numbers(fit.get("sigma_u"), (k, k)):
+        fit.fail(f"does not have shape {(k, k)} of finite numbers", "sigma_u")
+    fit.integer("nobs", 0, 10**9)
+    fit.boolean("centered")
 
 
 def _check_parameters(params: Fields, p: int, k: int, trend: str) -> None:
@@ -689,6 +741,12 @@ class ModelVersion:
         if self.train_levels is None or self.test_levels is None:
             return None
         return pd.concat([self.train_levels, self.test_levels])
+
+    @property
+    def estimation(self) -> dict[str, EstimationOutput]:
+        """The estimation output of each stored fit ("train", "data"); empty for versions stored before it."""
+        fits = self.metadata.get("estimation", {}).get("fits", {})
+        return {origin: estimation_from_document(doc, self.model.variables) for origin, doc in fits.items()}
 
     @property
     def summary(self) -> VersionSummary:

@@ -130,3 +130,12 @@ def nested_numbers(value: Any, shape: tuple[int, ...]) -> bool:
     if not isinstance(value, list) or len(value) != shape[0]:
         return False
     return all(nested_numbers(item, shape[1:]) for item in value)
+
+
+def nested_numbers_or_null(value: Any, shape: tuple[int, ...]) -> bool:
+    """As nested_numbers, with null allowed for a statistic that is undefined (stored as JSON null)."""
+    if not shape:
+        return value is None or is_number(value)
+    if not isinstance(value, list) or len(value) != shape[0]:
+        return False
+    return all(nested_numbers_or_null(item, shape[1:]) for item in value)

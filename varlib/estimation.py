@@ -108,3 +108,58 @@ def estimation_output(results, variables: list[str], trend: str) -> EstimationOu
         sigma_u=sigma_u,
         centered=centered,
     )
+
+
+# ----- model.json's `estimation`: one document per fit ----------------------------------------------
+
+MATRICES = ("estimate", "std_error", "t_statistic", "p_value")
+EQUATION_STATISTICS = ("r_squared", "adj_r_squared", "residual_se")
+SYSTEM_STATISTICS = ("log_likelihood", "aic", "bic", "hqic", "fpe", "det_sigma_u")
+
+
+def expected_terms(variables: list[str], lag_order: int, trend: str) -> list[str]:
+    return TREND_TERMS[trend] + [lag_term(v, lag) for lag in range(1, lag_order + 1) for v in variables]
+
+
+def _stored(value: float) -> float | None:
+    """JSON holds no NaN or infinity: an undefined statistic (a t of a zero standard error) is stored as null."""
+    return float(value) if math.isfinite(value) else None
+
+
+def _restored(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def to_document(output: EstimationOutput) -> dict:
+    """Terms by equations matrices (equations in the variables' order), per-equation and system statistics."""
+    variables = list(output.equations.index)
+    terms = list(dict.fromkeys(output.coefficients["term"]))
+    document: dict = {"terms": terms, "nobs": output.nobs, "centered": output.centered}
+    for column in MATRICES:
+        wide = output.coefficients.pivot(index="term", columns="equation", values=column).loc[terms, variables]
+        document[column] = [[_stored(v) for v in row] for row in wide.to_numpy()]
+    document["equations"] = {s: [_stored(v) for v in output.equations[s]] for s in EQUATION_STATISTICS}
+    document |= {s: _stored(getattr(output, s)) for s in SYSTEM_STATISTICS}
+    document["sigma_u"] = output.sigma_u.to_numpy().tolist()
+    return document
+
+
+def from_document(document: dict, variables: list[str]) -> EstimationOutput:
+    """From a document that check_estimation_document has accepted."""
+    terms = document["terms"]
+    rows = [
+        {"equation": eq, "term": term, **{c: _restored(document[c][t][e]) for c in MATRICES}}
+        for e, eq in enumerate(variables)
+        for t, term in enumerate(terms)
+    ]
+    coefficients = pd.DataFrame(rows, columns=COEFFICIENT_COLUMNS)
+    equations = pd.DataFrame({s: [_restored(v) for v in document["equations"][s]] for s in EQUATION_STATISTICS},
+                             index=pd.Index(variables, name="equation"))  # fmt: skip
+    return EstimationOutput(
+        coefficients=coefficients,
+        equations=equations,
+        nobs=int(document["nobs"]),
+        **{s: _restored(document[s]) for s in SYSTEM_STATISTICS},
+        sigma_u=pd.DataFrame(np.asarray(document["sigma_u"], dtype=float), index=variables, columns=variables),
+        centered=bool(document["centered"]),
+    )
