@@ -7,6 +7,7 @@ of unchanged results come from memory, so a rerun costs milliseconds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ from ui.widgets import (
     run_cancellably,
     show_cancelled,
     show_error,
+    show_estimation,
     stationarity_verdicts,
     stored_models_or_stop,
 )
@@ -49,6 +51,8 @@ class Analyzed:
     train_levels: pd.DataFrame
     test_levels: pd.DataFrame
     spec: TrainSpec
+    estimation: Callable[[], tuple[dict, str]]  # each fit's estimation output, and where it comes from
+    file_stem: str  # of downloads: current-fit, or the model and version
 
     @property
     def transforms(self) -> dict[str, str]:
@@ -57,6 +61,15 @@ class Analyzed:
 
 def verdict(pvalue: float) -> str:
     return "rejected" if pvalue < 0.05 else "not rejected"
+
+
+def estimation_panel(m: Analyzed) -> None:
+    fits, source = m.estimation()
+    st.caption(source)
+    if not fits:
+        st.info("This fit has no estimation output: it was rebuilt from a version that holds none.")
+        return
+    show_estimation(fits, f"estimation_{m.key}", m.file_stem)
 
 
 def stationarity_panel(m: Analyzed) -> None:
@@ -204,6 +217,7 @@ def baselines_panel(m: Analyzed) -> None:
 
 
 PANELS = {
+    "Estimation": estimation_panel,
     "Stationarity": stationarity_panel,
     "Diagnostics": diagnostics_panel,
     "Causality": causality_panel,
@@ -226,6 +240,10 @@ if source.startswith("Current"):
     model, train_levels, test_levels, spec = current.model, current.train_levels, current.test_levels, current.spec
     key = session.fit_key(model)
     label = f"the current fit, VAR({model.lag_order}) on {plain(', '.join(model.variables))}"
+    file_stem = "current-fit"
+
+    def estimation() -> tuple[dict, str]:
+        return current.estimation, "The current fit, not published yet."
 else:
     models = stored_models_or_stop()
     url = session.store_url()
@@ -249,6 +267,12 @@ else:
     model, train_levels, test_levels, spec = version.model, version.train_levels, version.test_levels, version.spec
     key = session.version_key(url, name, summary.version, summary.created)
     label = f"{name} {summary.version}, VAR({model.lag_order}) on {plain(', '.join(model.variables))}"
+    file_stem = f"{name}-{summary.version}"
+
+    def estimation(name: str = name, version: str = summary.version, created: str = summary.created) -> tuple:
+        found = session.version_estimation(url, name, version, created)
+        return found.fits, found.describe()
+
 
 fit = session.refit(key, model, train_levels)
 if source.startswith("Current"):
@@ -258,19 +282,19 @@ elif fit.matches:
 else:
     st.error(f"{label}: {fit.message()}", icon=":material/gpp_bad:")
 
-analyzed = Analyzed(key, model, fit, train_levels, test_levels, spec)
+analyzed = Analyzed(key, model, fit, train_levels, test_levels, spec, estimation, file_stem)
 names = list(PANELS)
 keep_choice("analyze_panel", session.ANALYZE_PANEL, names)
 tabs = st.tabs(names, key="analyze_panel", on_change="rerun")
-for name, tab in zip(names, tabs, strict=True):
+for panel, tab in zip(names, tabs, strict=True):
     if tab.open:  # the others do not run at all
-        st.session_state[session.ANALYZE_PANEL] = name
+        st.session_state[session.ANALYZE_PANEL] = panel
         with tab:
             try:
-                PANELS[name](analyzed)
+                PANELS[panel](analyzed)
             except VarlibError as exc:
                 show_error(exc)
             except (ArithmeticError, ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
                 # statsmodels on a model it cannot analyse: one sentence in place, the other tabs still work
-                st.error(f"The {name.lower()} analysis could not be computed for {label}: {plain(exc)}",
+                st.error(f"The {panel.lower()} analysis could not be computed for {label}: {plain(exc)}",
                          icon=":material/error:")  # fmt: skip

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import flash, plain, show_error, show_flash, show_lineage, stored_models_or_stop
+from ui.widgets import flash, plain, show_error, show_estimation, show_flash, show_lineage, stored_models_or_stop
 from varlib import VarlibError, Version
 from varlib.data import describe_frequency
 from varlib.formats import chosen_by_words, stability_words, trend_words
@@ -116,6 +116,15 @@ st.dataframe(lag_table.style.highlight_min(color="#c8e6c9").format("{:.6g}"), wi
 st.caption(f"Minimum of each criterion highlighted. Max lags {meta['lag_selection']['max_lags']}, deterministic "
            f"terms: {trend_words(meta['lag_selection']['trend'])}; p = {meta['model']['lag_order']}, "
            f"{chosen_by_words(meta['model']['chosen_by'])}.")  # fmt: skip
+
+st.subheader("Estimation output")
+try:
+    estimation = session.version_estimation(url, name, summary.version, summary.created)
+except VarlibError as exc:
+    show_error(exc)
+else:
+    st.caption(estimation.describe())
+    show_estimation(estimation.fits, f"registry_estimation_{name}_{summary.version}", f"{name}-{summary.version}")
 
 st.subheader("Checksums")
 objects = pd.DataFrame(version.manifest["objects"]).T

@@ -61,7 +61,13 @@ def shown_panels(at: AppTest) -> list[str]:
 
 def run_every_panel(at: AppTest) -> AppTest:
     assert_no_exception(at)
-    assert shown_panels(at) == ["Stationarity"]
+    assert shown_panels(at) == ["Estimation"]  # issue 14: the estimation output first, as EViews shows it
+    coefficients = at.dataframe[0].value
+    assert list(coefficients.index) == ["const", "realgdp(t-1)", "realcons(t-1)", "realgdp(t-2)", "realcons(t-2)",
+                                        "realgdp(t-3)", "realcons(t-3)"]  # fmt: skip
+    assert list(coefficients.columns) == ["coefficient", "std. error", "t-statistic", "p-value"]
+    assert [d.label for d in at.download_button] == ["Download the coefficients (CSV)"]
+    open_panel(at, "Stationarity")
     stationarity = at.dataframe[0].value
     assert list(stationarity["used"]) == ["logdiff", "logdiff"]
     assert list(stationarity["suggested"]) == ["logdiff", "logdiff"]
@@ -177,22 +183,25 @@ def test_only_the_open_panel_is_computed(store_url, monkeypatch, macrodata) -> N
 
         monkeypatch.setattr(module, name, wrapper)
 
-    for name in ("stationarity_tests", "diagnostics", "causality", "impulse_responses", "backtest",
-                 "baseline_forecasts"):  # fmt: skip
+    for name in ("version_estimation", "stationarity_tests", "diagnostics", "causality", "impulse_responses",
+                 "backtest", "baseline_forecasts"):  # fmt: skip
         counted(analysis, name)
     for name in ("plot_residuals", "plot_pvalue_heatmap"):
         counted(plots, name)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page("pages/analyze.py").run()
     assert_no_exception(at)
     assert at.radio[0].value == "Stored version"  # no current fit: the stored one, without a click
-    assert calls == {"stationarity_tests": 1}
+    assert calls == {"version_estimation": 1}  # the first panel's
+    open_panel(at, "Stationarity")
+    assert calls == {"version_estimation": 1, "stationarity_tests": 1}
     open_panel(at, "Diagnostics")
-    assert calls == {"stationarity_tests": 1, "diagnostics": 1, "plot_residuals": 1}
+    assert calls == {"version_estimation": 1, "stationarity_tests": 1, "diagnostics": 1, "plot_residuals": 1}
     at.run()
     open_panel(at, "Causality")
     open_panel(at, "Diagnostics")  # back: served from memory, figures too
-    assert calls == {"stationarity_tests": 1, "diagnostics": 1, "plot_residuals": 1, "causality": 1,
-                     "plot_pvalue_heatmap": 1}  # fmt: skip
+    open_panel(at, "Estimation")
+    assert calls == {"version_estimation": 1, "stationarity_tests": 1, "diagnostics": 1, "plot_residuals": 1,
+                     "causality": 1, "plot_pvalue_heatmap": 1}  # fmt: skip
     open_panel(at, "Impulse responses")
     open_panel(at, "Backtest")
     assert "impulse_responses" not in calls and "backtest" not in calls  # each waits for its button

@@ -18,7 +18,7 @@ MODELS = {
     "eight": (EIGHT, dict.fromkeys(EIGHT, "logdiff") | {"tbilrate": "diff"}, {"lags": 6}, ["1.0.0", "1.1.0"]),
     "snapshots": (["realgdp", "realinv"], "logdiff", {"lags": 2}, ["0.1.0-SNAPSHOT"]),
 }
-PANELS = ["Stationarity", "Diagnostics", "Causality", "Impulse responses", "Backtest", "Baselines"]
+PANELS = ["Estimation", "Stationarity", "Diagnostics", "Causality", "Impulse responses", "Backtest", "Baselines"]
 
 
 @pytest.fixture(scope="module")

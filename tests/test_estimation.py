@@ -157,3 +157,102 @@ def test_a_very_large_model_stores_no_estimation_output() -> None:
     from varlib.artifact import stores_estimation
 
     assert stores_estimation(20, 48) and stores_estimation(50, 10) and not stores_estimation(100, 3)
+
+
+# ----- the estimation output of stored versions: Analyze, Registry, `show`, the REST version detail ------------
+
+
+def assert_same_output(ours, theirs) -> None:
+    pd.testing.assert_frame_equal(ours.coefficients, theirs.coefficients, rtol=1e-10)
+    pd.testing.assert_frame_equal(ours.equations, theirs.equations, rtol=1e-10)
+    assert ours.log_likelihood == pytest.approx(theirs.log_likelihood, rel=1e-12) and ours.nobs == theirs.nobs
+
+
+def test_a_version_stored_without_it_has_its_output_recomputed_from_its_data(registry, gdp_result) -> None:
+    from dataclasses import replace
+
+    from varlib.analysis import version_estimation
+
+    registry.publish(replace(gdp_result, estimation={}), "gdp", "1.0.0")  # as varlib stored versions before it
+    loaded = registry.load("gdp", "1.0.0")
+    assert "estimation" not in loaded.metadata and loaded.estimation == {}
+    found = version_estimation(loaded)
+    assert not found.stored and found.reproduces and found.source == "recomputed"
+    assert found.describe().startswith("Recomputed from the version's stored data")
+    for origin in ("train", "data"):
+        assert_same_output(found.fits[origin], gdp_result.estimation[origin])
+    registry.publish(gdp_result, "gdp", "1.1.0")
+    stored = version_estimation(registry.load("gdp", "1.1.0"))
+    assert stored.stored and stored.describe() == "Stored with the version when it was published."
+
+
+@pytest.fixture
+def legacy_store(tmp_path):
+    """A version written before production fits and estimation output (model.json format 1)."""
+    import shutil
+    from pathlib import Path
+
+    shutil.copytree(Path(__file__).resolve().parent / "fixtures" / "format1-store", tmp_path / "store")
+    return f"file://{tmp_path / 'store'}"
+
+
+def test_show_prints_the_estimation_output_and_gives_it_in_json(tmp_path, gdp_result, legacy_store, capsys) -> None:
+    from varlib import ModelRegistry, open_store
+    from varlib.cli import main
+
+    store = f"file://{tmp_path / 'cli-store'}"
+    ModelRegistry(open_store(store)).publish(gdp_result, "gdp", "1.0.0")
+    assert main(["--store", store, "show", "gdp", "1.0.0", "--estimation"]) == 0
+    out = capsys.readouterr().out
+    assert "Estimation output of the production fit (all rows): 200 observations per equation" in out
+    assert "Equation realcons: R² " in out and "realgdp(t-2)" in out and "Residual correlation:" in out
+    assert main(["--store", store, "show", "gdp", "1.0.0", "--estimation", "--fit", "train"]) == 0
+    assert "Estimation output of the evaluation fit (training rows): 188 observations" in capsys.readouterr().out
+    assert main(["--store", store, "show", "gdp", "1.0.0", "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["estimation"]["source"] == "stored" and body["estimation"]["equations"] == ["realgdp", "realcons"]
+    assert body["estimation"]["fits"]["data"] == body["metadata"]["estimation"]["fits"]["data"]
+    # A version stored before: recomputed, and only the fit it has
+    assert main(["--store", legacy_store, "show", "legacy", "1.0.0", "--json"]) == 0
+    legacy = json.loads(capsys.readouterr().out)["estimation"]
+    assert legacy["source"] == "recomputed" and legacy["reproduces"] and list(legacy["fits"]) == ["train"]
+    assert main(["--store", legacy_store, "show", "legacy", "1.0.0", "--estimation"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --fit data: legacy 1.0.0 was stored before versions had a production fit; use --fit train."
+    )
+
+
+def test_the_rest_version_detail_holds_the_estimation_output(registry, gdp_result, legacy_store) -> None:
+    from fastapi.testclient import TestClient
+
+    from varlib import ModelRegistry, open_store
+    from varlib.api import create_app
+
+    registry.publish(gdp_result, "gdp", "1.0.0")
+    body = TestClient(create_app(registry)).get("/models/gdp/versions/latest").json()
+    fits = body["estimation"]["fits"]
+    assert body["estimation"]["source"] == "stored" and set(fits) == {"train", "data"}
+    assert fits["data"]["terms"][:2] == ["const", "trend"] and len(fits["data"]["std_error"]) == 6
+    legacy = TestClient(create_app(ModelRegistry(open_store(legacy_store)))).get("/models/legacy/versions/1.0.0")
+    assert legacy.status_code == 200 and legacy.json()["estimation"]["source"] == "recomputed"
+
+
+def test_analyze_and_the_registry_show_a_stored_versions_estimation_output(tmp_path, monkeypatch, legacy_store):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app_analysis import open_panel
+    from tests.test_app_pages import APP, TIMEOUT, assert_no_exception
+
+    monkeypatch.setenv("VARLIB_STORE", legacy_store)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.switch_page("pages/registry.py").run()
+    assert_no_exception(at)
+    assert any(c.value.startswith("Recomputed from the version's stored data") for c in at.caption)
+    table = next(d.value for d in at.dataframe if "t-statistic" in d.value.columns)
+    assert table.index[0] == "const" and at.radio(key="registry_estimation_legacy_1.0.0_fit").options == [
+        "evaluation fit (training rows)"
+    ]
+    at.switch_page("pages/analyze.py").run()
+    open_panel(at, "Estimation")
+    assert any(c.value.startswith("Recomputed from the version's stored data") for c in at.caption)
+    assert [d.label for d in at.download_button] == ["Download the coefficients (CSV)"]

@@ -403,6 +403,12 @@ def load_version(url: str, name: str, version: str, created: str) -> ModelVersio
     return registry().load(name, version)
 
 
+@st.cache_data(show_spinner="Reading the estimation output…", max_entries=32)
+def version_estimation(url: str, name: str, version: str, created: str) -> analysis.VersionEstimation:
+    """Stored with the version, or recomputed from its stored data for versions stored without it."""
+    return analysis.version_estimation(load_version(url, name, version, created))
+
+
 @st.cache_data(show_spinner="Forecasting…", max_entries=256)
 def forecast(
     url: str, name: str, version: str, created: str, steps: int, alpha: float, origin: str | None = None

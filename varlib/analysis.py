@@ -16,8 +16,11 @@ from statsmodels.tsa.ar_model import AutoReg
 from statsmodels.tsa.stattools import acf, adfuller, kpss
 from statsmodels.tsa.vector_ar.var_model import VARResults
 
+from varlib.artifact import stores_estimation
 from varlib.data import Dataset
 from varlib.errors import InvalidInput
+from varlib.estimation import EstimationOutput, estimation_output
+from varlib.estimation import to_document as estimation_fit_document
 from varlib.model import VarModel, iso_timestamp, spreadsheet_safe
 from varlib.training import TrainSpec, train
 from varlib.transforms import (
@@ -156,6 +159,69 @@ def refit(model: VarModel, train_levels: pd.DataFrame) -> Refit:
         max_difference=difference,
         dates=pd.DatetimeIndex(transformed.index),
     )
+
+
+# ----- estimation output of a stored version ------------------------------------------------------
+
+
+@dataclass
+class VersionEstimation:
+    """A stored version's estimation output per fit ("train", "data"), and where it came from."""
+
+    fits: dict[str, EstimationOutput]
+    stored: bool  # False: recomputed from the version's stored data (stored before versions held it, or too large)
+    reproduces: bool = True  # of a recomputation: every refit reproduced the stored parameters
+
+    @property
+    def source(self) -> str:
+        return "stored" if self.stored else "recomputed"
+
+    def describe(self) -> str:
+        if self.stored:
+            return "Stored with the version when it was published."
+        said = ("Recomputed from the version's stored data: it was stored without its estimation output (published "
+                "before versions held it, or too large to hold it).")  # fmt: skip
+        if not self.reproduces:
+            said += " The refit does NOT reproduce the stored parameters, so this describes the data, not the model."
+        return said
+
+    def to_document(self) -> dict:
+        """For `show --json` and the REST version detail: model.json's form of each fit, with where it came from."""
+        equations = next(iter(self.fits.values())).equations.index.tolist() if self.fits else []
+        return {
+            "source": self.source,
+            "reproduces": self.reproduces,
+            "equations": equations,
+            "fits": {origin: estimation_fit_document(output) for origin, output in self.fits.items()},
+        }
+
+
+def version_estimation(version) -> VersionEstimation:
+    """The estimation output stored with `version` (a ModelVersion loaded with its data), or, for a version stored
+    without it, recomputed by refitting each fit on the rows it was fitted on."""
+    stored = version.estimation
+    if stored:
+        return VersionEstimation(stored, stored=True)
+    if version.train_levels is None:
+        raise InvalidInput(f"{version.name} {version.version} was loaded without its data, so its estimation output "
+                           "cannot be recomputed.")  # fmt: skip
+    fits, reproduces = {}, True
+    for origin, model, levels in (("train", version.model, version.train_levels),
+                                  ("data", version.production, version.levels)):  # fmt: skip
+        if model is None:  # stored before production fits
+            continue
+        rebuilt = refit(model, levels)
+        fits[origin] = estimation_output(rebuilt.results, list(model.variables), model.trend)
+        reproduces = reproduces and rebuilt.matches
+    return VersionEstimation(fits, stored=False, reproduces=reproduces)
+
+
+def estimation_document(version) -> dict | None:
+    """The version's estimation output as a document; None for a model too large to hold it (K²·p above the
+    bound model.json keeps it under), which shows its output one equation at a time on the dashboard only."""
+    if not version.estimation and not stores_estimation(version.model.k, version.model.lag_order):
+        return None
+    return version_estimation(version).to_document()
 
 
 # ----- diagnostics --------------------------------------------------------------------------------

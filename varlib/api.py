@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from varlib._version import __version__
+from varlib.analysis import estimation_document
 from varlib.artifact import VersionSummary
 from varlib.errors import (
     Forbidden,
@@ -119,6 +120,13 @@ class VersionDetail(BaseModel):
     version: str
     metadata: dict[str, Any] = Field(description="model.json: parameters, data ranges, lag table, metrics")
     manifest: dict[str, Any] = Field(description="manifest.json: sha256 and size of every object")
+    estimation: dict[str, Any] | None = Field(
+        description="Estimation output of each fit (`train`: the evaluation fit, `data`: the production fit): "
+        "`terms` × `equations` matrices of `estimate`, `std_error`, `t_statistic`, `p_value` (null where "
+        "undefined); per-equation `r_squared`, `adj_r_squared`, `residual_se`; `log_likelihood`, `aic`, `bic`, "
+        "`hqic`, `fpe`, `det_sigma_u`, `sigma_u`. `source` is `stored` (kept in model.json) or `recomputed` (from "
+        "the version's stored data, for versions stored without it). Null for models too large to hold it."
+    )
 
 
 class AliasTargetBody(BaseModel):
@@ -360,7 +368,9 @@ def create_app(
     async def version_detail(name: ModelName, version: VersionText) -> dict[str, Any]:
         """One version's metadata and manifest (`latest` and `@ALIAS` allowed)."""
         loaded = await version_of(name, version)
-        return {"name": name, "version": str(loaded.version), "metadata": loaded.metadata, "manifest": loaded.manifest}
+        estimation = await computed(estimation_document, loaded)  # a refit, for versions stored without it
+        return {"name": name, "version": str(loaded.version), "metadata": loaded.metadata, "manifest": loaded.manifest,
+                "estimation": estimation}  # fmt: skip
 
     @app.get(
         "/models/{name}/versions/{version}/forecast",

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
+from varlib.analysis import estimation_document, version_estimation
 from varlib.artifact import VersionSummary
 from varlib.data import (
     AGGREGATIONS,
@@ -34,7 +35,7 @@ from varlib.data import (
     read_excel,
 )
 from varlib.errors import CLI_INPUTS, InvalidInput, VarlibError
-from varlib.formats import chosen_by_words, stability_words, trend_words
+from varlib.formats import chosen_by_words, estimation_text, stability_words, trend_words
 from varlib.model import ORIGIN_DATA, ORIGINS, TRENDS, Forecast
 from varlib.model import iso_timestamp as model_timestamp
 from varlib.refresh import DEFAULT_COMPARE_STEPS, RefreshResult, refresh
@@ -118,7 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="metadata of one version")
     show.add_argument("name")
     show.add_argument("version", help=VERSION_HELP)
-    show.add_argument("--json", action="store_true")
+    show.add_argument("--estimation", action="store_true",
+                      help="also print the estimation output: coefficients with standard errors, t and p; R²; "
+                      "log-likelihood, criteria, residual correlation")  # fmt: skip
+    show.add_argument("--fit", choices=["data", "train"], default="data",
+                      help="whose estimation output: data (the production fit, on all rows) or train (the "
+                      "evaluation fit, on the training rows)")  # fmt: skip
+    show.add_argument("--json", action="store_true", help="machine-readable output, estimation output included")
 
     forecast = commands.add_parser("forecast", help="forecast in levels, with intervals, from a stored version")
     forecast.add_argument("name")
@@ -453,7 +460,17 @@ def cmd_show(args: argparse.Namespace) -> int:
             f"note: {meta.get('note') or '-'}",
         ]
     )
-    _emit(args, {"metadata": meta, "manifest": version.manifest}, text)
+    if args.json:
+        _emit(args, {"metadata": meta, "manifest": version.manifest, "estimation": estimation_document(version)}, "")
+        return 0
+    if args.estimation:
+        estimation = version_estimation(version)
+        if args.fit not in estimation.fits:
+            raise InvalidInput(f"--fit data: {version.name} {version.version} was stored before versions had a "
+                               "production fit; use --fit train.")  # fmt: skip
+        fit = args.fit
+        text += f"\n\n{estimation.describe()}\n{estimation_text(estimation.fits[fit], fit)}"
+    print(text)
     return 0
 
 

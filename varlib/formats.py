@@ -64,3 +64,31 @@ def trend_words(trend: str) -> str:
 
 def stability_words(stable: bool) -> str:
     return "stable" if stable else "NOT stable"
+
+
+FIT_WORDS = {"train": "evaluation fit (training rows)", "data": "production fit (all rows)"}
+
+
+def estimation_text(output, fit: str) -> str:
+    """An EstimationOutput as R's summary(varest) prints it: an equation at a time, then the system."""
+    lines = [f"Estimation output of the {FIT_WORDS.get(fit, fit)}: {output.nobs} observations per equation"]
+    for equation, row in output.equations.iterrows():
+        lines += ["", f"Equation {equation}: R² {row['r_squared']:.4f}, adjusted R² {row['adj_r_squared']:.4f}"
+                  f"{'' if output.centered else ' (uncentred: no constant)'}, residual s.e. "
+                  f"{format_statistic(row['residual_se'])}"]  # fmt: skip
+        table = output.table(equation)
+        shown = pd.DataFrame(
+            {
+                "estimate": table["estimate"].map(format_statistic),
+                "std. error": table["std_error"].map(format_statistic),
+                "t-statistic": table["t_statistic"].map(lambda v: "–" if math.isnan(v) else f"{v:.3f}"),
+                "p-value": table["p_value"].map(format_pvalue),
+            }
+        )
+        lines.append(shown.to_string())
+    criteria = ", ".join(f"{name} {format_statistic(getattr(output, name.lower()))}"
+                         for name in ("AIC", "BIC", "HQIC", "FPE"))  # fmt: skip
+    system = (f"log-likelihood {output.log_likelihood:,.3f}, {criteria}, det Σu (ML) "
+              f"{format_statistic(output.det_sigma_u)}")  # fmt: skip
+    lines += ["", f"System: {system}", "Residual correlation:", output.correlation.round(3).to_string()]
+    return "\n".join(lines)
