@@ -55,7 +55,8 @@ def test_the_analyze_page_prints_tiny_pvalues_bounded(tmp_path, monkeypatch) -> 
     at = train_and_fit(AppTest.from_file(APP, default_timeout=TIMEOUT))
     at.switch_page("pages/analyze.py").run()
     assert_no_exception(at)
-    tests = next(d.value for d in at.dataframe if "KPSS p-value" in d.value.columns)  # the Stationarity tab
+    open_panel(at, "Stationarity")
+    tests = next(d.value for d in at.dataframe if "KPSS p-value" in d.value.columns)
     assert isinstance(tests, pd.DataFrame) and not tests["KPSS p-value"].str.fullmatch(r"0\.0100*|0\.1000*").any()
     open_panel(at, "Causality")
     instantaneous = next(d.value for d in at.dataframe if list(d.value.columns) == ["p-value", "at 5%"])
