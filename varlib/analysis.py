@@ -5,13 +5,13 @@ train.csv and the refit's parameters are compared with the stored ones (no pickl
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.api import VAR
 from statsmodels.tsa.ar_model import AutoReg
 from statsmodels.tsa.stattools import acf, adfuller, kpss
 from statsmodels.tsa.vector_ar.var_model import VARResults
@@ -22,7 +22,7 @@ from varlib.errors import InvalidInput
 from varlib.estimation import EstimationOutput, estimation_output
 from varlib.estimation import to_document as estimation_fit_document
 from varlib.model import VarModel, iso_timestamp, spreadsheet_safe
-from varlib.training import TrainSpec, train
+from varlib.training import TrainSpec, fit_var, train
 from varlib.transforms import (
     TRANSFORMS,
     apply_transforms,
@@ -140,11 +140,12 @@ def refit(model: VarModel, train_levels: pd.DataFrame) -> Refit:
     transformed = apply_transforms(train_levels[model.variables], transforms)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = VAR(transformed.to_numpy()).fit(model.lag_order, trend=model.trend)
+        results = fit_var(transformed, model.lag_order, model.trend, model.deterministic)
     k = len(model.variables)
+    stacked = np.vstack([model.trend_coefs.reshape(-1, k), model.dummy_coefs])  # statsmodels' exog: trend, dummies
     pairs = [
         (np.asarray(results.coefs).reshape(model.coefs.shape), model.coefs),
-        (np.asarray(results.coefs_exog).T.reshape(-1, k), model.trend_coefs),
+        (np.asarray(results.coefs_exog).T.reshape(-1, k), stacked),
         (np.asarray(results.sigma_u), model.sigma_u),
     ]
     if any(a.shape != b.shape for a, b in pairs):
@@ -211,7 +212,8 @@ def version_estimation(version) -> VersionEstimation:
         if model is None:  # stored before production fits
             continue
         rebuilt = refit(model, levels)
-        fits[origin] = estimation_output(rebuilt.results, list(model.variables), model.trend)
+        fits[origin] = estimation_output(rebuilt.results, list(model.variables), model.trend,
+                                         model.deterministic.names(model.freq))  # fmt: skip
         reproduces = reproduces and rebuilt.matches
     return VersionEstimation(fits, stored=False, reproduces=reproduces)
 
@@ -433,22 +435,20 @@ def backtest(
     lag_orders = []
     for n, end in enumerate(range(first_origin, last_origin + 1)):
         window = levels.iloc[: end + horizon]
-        spec_here = TrainSpec(
-            variables=list(spec.variables),
-            transforms=dict(spec.transforms),
+        spec_here = dataclasses.replace(
+            spec,
             test_size=horizon,
-            max_lags=spec.max_lags,
             criterion=spec.criterion if reselect else None,
             lags=None if reselect else lag_order,
-            trend=spec.trend,
-            alpha=spec.alpha,
         )
         if reselect and spec_here.criterion is None:
             spec_here.criterion = "aic"
         origin = window.index[end - 1]
         if progress:  # before the refit, so the first origin shows from the click
             progress(n / origins, f"Refitting at origin {n + 1} of {origins} ({iso_timestamp(origin)})")
-        result = train(Dataset(frame=window, freq=freq, source=f"backtest origin {origin.date()}"), spec_here)
+        # A date dummy after this window's training rows is left out (it would be a column of zeros).
+        result = train(Dataset(frame=window, freq=freq, source=f"backtest origin {origin.date()}"), spec_here,
+                       strict_dummies=False)  # fmt: skip
         lag_orders.append(result.model.lag_order)
         for h in range(horizon):
             for name in spec.variables:

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from varlib._version import __version__
+from varlib.data.calendar import period_label
+from varlib.deterministic import DUMMY_KINDS, IMPULSE, MAX_DUMMIES, SEASONS, STEP, Deterministic, seasons_of
 from varlib.documents import MAX_NAME, Fields, is_number, is_text, nested_numbers, nested_numbers_or_null
 from varlib.errors import IntegrityError, InvalidInput
 from varlib.estimation import (
@@ -60,7 +62,10 @@ from varlib.transforms import TRANSFORMS
 MODEL_FORMAT = "varlib.var-model"
 MANIFEST_FORMAT = "varlib.manifest"
 FORMAT_VERSION = 2  # of model.json; 2: the production fit (on all rows) next to the evaluation fit
-READABLE_MODEL_VERSIONS = (1, 2)  # 1: the evaluation fit only
+# 3: seasonal and date dummies. Written only by versions that have them, so that a reader of format 2 (a replica
+# not yet upgraded) refuses those plainly instead of forecasting without them, and reads every other version.
+DUMMIES_FORMAT_VERSION = 3
+READABLE_MODEL_VERSIONS = (1, 2, 3)  # 1: the evaluation fit only
 MANIFEST_FORMAT_VERSION = 2  # 2: each object's key, and the publish sequence
 READABLE_MANIFEST_VERSIONS = (1, 2)
 PUBLISH_ID_PATTERN = re.compile(r"p-[0-9]{8}t[0-9]{6}z-[0-9a-f]{12}")
@@ -124,7 +129,14 @@ def _production_document(result: TrainResult) -> dict[str, Any]:
         "last_levels": production.last_levels.tolist(),
         "last_date": iso_timestamp(production.last_date),
         "stability": _stability_document(result.production_stability),
-    }
+    } | ({"dummy_coefs": production.dummy_coefs.tolist()} if production.deterministic else {})
+
+
+def _dummies_document(model: VarModel) -> dict[str, Any]:
+    """Format 3's seasonal and date dummies of the evaluation fit (the production fit has the same terms)."""
+    if not model.deterministic:
+        return {}
+    return {"deterministic": model.deterministic.to_document(), "dummy_coefs": model.dummy_coefs.tolist()}
 
 
 MAX_STORED_ESTIMATION_COEFFICIENTS = 25_000  # K²·p up to which model.json holds the estimation output
@@ -151,7 +163,7 @@ def model_document(
         raise ValueError("a version is published with its production fit")
     return {
         "format": MODEL_FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": DUMMIES_FORMAT_VERSION if model.deterministic else FORMAT_VERSION,
         "name": name,
         "version": str(version),
         "created": created,
@@ -178,7 +190,8 @@ def model_document(
             "last_observations": model.last_observations.tolist(),
             "last_levels": model.last_levels.tolist(),
             "last_date": iso_timestamp(model.last_date),
-        },
+        }
+        | _dummies_document(model),
         "production": _production_document(result),
         "lag_selection": {
             "max_lags": result.selection.max_lags,
@@ -375,11 +388,12 @@ def check_model_document(document: dict[str, Any], key: str, limits: Limits = DE
     if sorted(transforms) != sorted(variables) or not all(t in TRANSFORMS for t in transforms.values()):
         top.fail("must give one of " + ", ".join(TRANSFORMS) + " for each variable", "transforms")
     trend = params.choice("trend", TRENDS)
-    _check_parameters(params, p, k, trend)
+    deterministic = _check_deterministic(params, document, key) if format_version >= 3 else Deterministic()
+    _check_parameters(params, p, k, trend, deterministic.count)
     params.choice("chosen_by", (*CRITERIA, "fixed"))
     if format_version >= 2:
         production = top.sub("production")
-        _check_parameters(production, p, k, trend)
+        _check_parameters(production, p, k, trend, deterministic.count)
         sample = production.sub("sample")
         _timestamp(sample, "start")
         _timestamp(sample, "end")
@@ -433,14 +447,35 @@ def check_model_document(document: dict[str, Any], key: str, limits: Limits = DE
         if not set(fits) <= {ORIGIN_TRAIN, ORIGIN_DATA}:
             estimation.fail("names a fit other than train and data", "fits")
         for origin in fits:
-            _check_estimation(estimation.sub("fits").sub(origin), variables, p, trend)
+            _check_estimation(estimation.sub("fits").sub(origin), variables, p, trend,
+                              deterministic.names(frequency))  # fmt: skip
 
 
-def _check_estimation(fit: Fields, variables: list[str], p: int, trend: str) -> None:
-    """One fit's estimation output: exactly the terms of p lags of these variables and this trend, matrices of that
-    shape holding numbers or null (undefined), statistics per equation and for the system."""
+def _check_deterministic(params: Fields, document: dict[str, Any], key: str) -> Deterministic:
+    """Format 3's seasonal and date dummies: seasons of the data's frequency, at most MAX_DUMMIES dated dummies."""
+    terms = params.sub("deterministic")
+    seasons = terms.get("seasons")
+    if isinstance(seasons, bool) or seasons not in (0, *SEASONS):
+        terms.fail("is not 0, 4 or 12", "seasons")
+    frequency = document.get("data", {}).get("frequency") if isinstance(document.get("data"), dict) else None
+    if seasons and seasons_of(frequency if isinstance(frequency, str) else None) != seasons:
+        terms.fail("does not match the data's frequency", "seasons")
+    dummies = terms.items("dummies", MAX_DUMMIES, lambda d: isinstance(d, dict), "dummies")
+    for entry in dummies:
+        row = Fields(entry, key, "model.deterministic.dummies[]")
+        row.choice("kind", DUMMY_KINDS)
+        _timestamp(row, "date")
+    result = Deterministic.from_document({"seasons": seasons, "dummies": dummies})
+    if not result:
+        terms.fail("holds no term (format 3 is for versions with dummies)", "dummies")
+    return result
+
+
+def _check_estimation(fit: Fields, variables: list[str], p: int, trend: str, extra_terms: list[str]) -> None:
+    """One fit's estimation output: exactly the terms of p lags of these variables, this trend and these dummies,
+    matrices of that shape holding numbers or null (undefined), statistics per equation and for the system."""
     k = len(variables)
-    terms = expected_terms(variables, p, trend)
+    terms = expected_terms(variables, p, trend, extra_terms)
     if fit.get("terms") != terms:
         fit.fail(f"does not list the {len(terms)} terms of a VAR({p}) with trend {trend}", "terms")
     for name in MATRICES:
@@ -460,11 +495,13 @@ def _check_estimation(fit: Fields, variables: list[str], p: int, trend: str) -> 
     fit.boolean("centered")
 
 
-def _check_parameters(params: Fields, p: int, k: int, trend: str) -> None:
+def _check_parameters(params: Fields, p: int, k: int, trend: str, dummies: int = 0) -> None:
     """A fit's parameters (the evaluation fit's `model`, or `production`): shapes for p lags of k variables."""
     n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
-    for field_name, shape in (("coefs", (p, k, k)), ("trend_coefs", (n_trend, k)), ("sigma_u", (k, k)),
-                         ("last_observations", (p, k)), ("last_levels", (k,))):  # fmt: skip
+    shapes = [("coefs", (p, k, k)), ("trend_coefs", (n_trend, k)), ("sigma_u", (k, k)),
+              ("last_observations", (p, k)), ("last_levels", (k,))] + ([("dummy_coefs", (dummies, k))]
+                                                                        if dummies else [])  # fmt: skip
+    for field_name, shape in shapes:
         if not nested_numbers(params.get(field_name), shape):
             params.fail(f"does not have shape {shape} of finite numbers", field_name)
     params.integer("n_totobs", 0, 10**9)
@@ -543,6 +580,9 @@ def _fit_from(document: dict[str, Any], params: dict[str, Any], origin: str) -> 
     p, k = document["model"]["lag_order"], len(variables)
     trend = document["model"]["trend"]
     n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
+    deterministic = Deterministic()
+    if document["format_version"] >= DUMMIES_FORMAT_VERSION:
+        deterministic = Deterministic.from_document(document["model"]["deterministic"])
 
     def array(field: str, shape: tuple[int, ...]) -> np.ndarray:
         return np.asarray(params[field], dtype=float).reshape(shape)
@@ -560,6 +600,8 @@ def _fit_from(document: dict[str, Any], params: dict[str, Any], origin: str) -> 
         last_date=pd.Timestamp(params["last_date"]),
         freq=document["data"]["frequency"],
         origin=origin,
+        deterministic=deterministic,
+        dummy_coefs=array("dummy_coefs", (deterministic.count, k)) if deterministic else np.zeros((0, k)),
     )
 
 
@@ -767,4 +809,9 @@ class ModelVersion:
             lags=int(meta["model"]["lag_order"]) if fixed else None,
             trend=meta["model"]["trend"],
             alpha=float(meta["test"]["alpha"]),
-        )
+            seasonal=bool(self.model.deterministic.seasons),
+            impulse_dummies=[period_label(d.date, self.model.freq) for d in self.model.deterministic.dummies
+                             if d.kind == IMPULSE],
+            step_dummies=[period_label(d.date, self.model.freq) for d in self.model.deterministic.dummies
+                          if d.kind == STEP],
+        )  # fmt: skip

@@ -35,7 +35,7 @@ from varlib.data import (
     read_excel,
 )
 from varlib.errors import CLI_INPUTS, InvalidInput, VarlibError
-from varlib.formats import chosen_by_words, estimation_text, stability_words, trend_words
+from varlib.formats import chosen_by_words, estimation_text, stability_words, terms_words
 from varlib.model import ORIGIN_DATA, ORIGINS, TRENDS, Forecast
 from varlib.model import iso_timestamp as model_timestamp
 from varlib.refresh import DEFAULT_COMPARE_STEPS, RefreshResult, refresh
@@ -107,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     order.add_argument("--ic", choices=CRITERIA, default="aic", help="criterion that chooses p")
     order.add_argument("--lags", type=int, help="a fixed lag order p instead of a criterion")
     fit.add_argument("--trend", choices=TRENDS, default="c", help="n: none, c: constant, ct: constant and trend")
+    fit.add_argument("--seasonal", action="store_true",
+                     help="centred seasonal dummies for the data's frequency (monthly or quarterly), as R vars' "
+                     "season=")  # fmt: skip
+    fit.add_argument("--dummy", action="append", default=[], metavar="DATE",
+                     help="an impulse dummy: 1 in this period, 0 elsewhere (e.g. 2008Q4; repeat for more)")  # fmt: skip
+    fit.add_argument("--step-dummy", action="append", default=[], metavar="DATE",
+                     help="a step dummy: 0 before this period, 1 from it on (e.g. 2008Q4; repeat)")  # fmt: skip
     fit.add_argument("--alpha", type=float, default=0.05, help="interval significance (0.05: 95%% intervals)")
     fit.add_argument("--publish", nargs=2, metavar=("NAME", "VERSION"), help="store the fitted model as this version")
     fit.add_argument("--note", default="", help="a note stored with the published version")
@@ -315,6 +322,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         lags=args.lags,
         trend=args.trend,
         alpha=args.alpha,
+        seasonal=args.seasonal,
+        impulse_dummies=list(args.dummy),
+        step_dummies=list(args.step_dummy),
     )
     registry = _registry(args) if args.publish else None
     if registry is not None:
@@ -347,6 +357,7 @@ def train_summary(result: TrainResult) -> dict[str, Any]:
         "lag_order": result.model.lag_order,
         "chosen_by": result.chosen_by,
         "trend": result.model.trend,
+        "deterministic": result.model.deterministic.to_document(),
         "lag_selection": {
             "selected": result.selection.selected,
             "table": [{"p": int(p), **row.to_dict()} for p, row in table.iterrows()],
@@ -377,7 +388,8 @@ def format_train(result: TrainResult) -> str:
         marks[column] = [f"{v:.6g}{' *' if p == best else ''}" for p, v in table[column].items()]
     lines = ["Lag selection (* = minimum):", marks.to_string()]
     by = "fixed" if result.chosen_by == "fixed" else result.chosen_by.upper()
-    lines.append(f"\nChosen lag order: p = {result.model.lag_order} ({by}); trend {result.model.trend}.")
+    terms = terms_words(result.model.trend, result.model.deterministic, result.model.freq)
+    lines.append(f"\nChosen lag order: p = {result.model.lag_order} ({by}); deterministic terms: {terms}.")
     state = "stable" if result.stability.stable else "NOT stable"
     lines.append(f"Stability: {state} (largest companion eigenvalue modulus {result.stability.max_modulus:.4f}).")
     lines.append(
@@ -432,7 +444,7 @@ def format_versions(name: str, versions: list[VersionSummary], location: str) ->
 
 def cmd_show(args: argparse.Namespace) -> int:
     version = _registry(args).load(args.name, args.version)
-    meta = version.metadata
+    meta, model = version.metadata, version.model
     if version.production is None:
         fits = "evaluation fit only (stored before production fits): forecasts start after the training rows"
     else:
@@ -453,7 +465,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             ),
             f"variables: {', '.join(f'{v} ({t})' for v, t in meta['transforms'].items())}",
             f"lag order {meta['model']['lag_order']} {chosen_by_words(meta['model']['chosen_by'])}, "
-            f"deterministic terms: {trend_words(meta['model']['trend'])}",
+            f"deterministic terms: {terms_words(model.trend, model.deterministic, model.freq)}",
             f"train {meta['data']['train']['start']} to {meta['data']['train']['end']}, "
             f"test {meta['data']['test']['start']} to {meta['data']['test']['end']}",
             f"evaluation fit {stability_words(meta['stability']['stable'])}",

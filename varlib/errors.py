@@ -59,6 +59,9 @@ LIBRARY_INPUTS = {
     "aggregate": "aggregate='monthly', 'quarterly' or 'yearly'",
     "start": "start",
     "end": "end",
+    "seasonal": "seasonal=True",
+    "dummy": "impulse dummy",
+    "step_dummy": "step dummy",
 }
 CLI_INPUTS = {
     "date_order": "--date-order day-first or --date-order month-first",
@@ -75,6 +78,9 @@ CLI_INPUTS = {
     "aggregate": "--aggregate monthly, quarterly or yearly",
     "start": "--start",
     "end": "--end",
+    "seasonal": "--seasonal",
+    "dummy": "--dummy",
+    "step_dummy": "--step-dummy",
 }
 DASHBOARD_INPUTS = {
     "date_order": "day-first or month-first in the Date order field",
@@ -91,6 +97,9 @@ DASHBOARD_INPUTS = {
     "aggregate": "a frequency in the Aggregate to field",
     "start": "the From field",
     "end": "the To field",
+    "seasonal": "the Seasonal dummies box",
+    "dummy": "Impulse dummy",
+    "step_dummy": "Step dummy",
 }
 
 

@@ -60,10 +60,13 @@ class EstimationOutput:
         return out.to_csv(index=False, lineterminator="\n", float_format=lambda x: repr(float(x)))
 
 
-def estimation_output(results, variables: list[str], trend: str) -> EstimationOutput:
-    """From statsmodels' VARResults of the fit on the transformed data."""
+def estimation_output(
+    results, variables: list[str], trend: str, extra_terms: list[str] | tuple[str, ...] = ()
+) -> EstimationOutput:
+    """From statsmodels' VARResults of the fit on the transformed data; `extra_terms` name its exog columns (the
+    seasonal and date dummies), which statsmodels places after the trend."""
     k, p = len(variables), int(results.k_ar)
-    terms = TREND_TERMS[trend] + [lag_term(v, lag) for lag in range(1, p + 1) for v in variables]
+    terms = expected_terms(variables, p, trend, extra_terms)
     params = np.asarray(results.params, dtype=float)  # (terms, equations)
     stderr = np.asarray(results.stderr, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -117,8 +120,12 @@ EQUATION_STATISTICS = ("r_squared", "adj_r_squared", "residual_se")
 SYSTEM_STATISTICS = ("log_likelihood", "aic", "bic", "hqic", "fpe", "det_sigma_u")
 
 
-def expected_terms(variables: list[str], lag_order: int, trend: str) -> list[str]:
-    return TREND_TERMS[trend] + [lag_term(v, lag) for lag in range(1, lag_order + 1) for v in variables]
+def expected_terms(
+    variables: list[str], lag_order: int, trend: str, extra_terms: list[str] | tuple[str, ...] = ()
+) -> list[str]:
+    """The regressors in the design's order: trend, dummies, then each lag of every variable."""
+    return (TREND_TERMS[trend] + list(extra_terms)
+            + [lag_term(v, lag) for lag in range(1, lag_order + 1) for v in variables])  # fmt: skip
 
 
 def _stored(value: float) -> float | None:

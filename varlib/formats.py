@@ -62,6 +62,12 @@ def trend_words(trend: str) -> str:
     return TREND_WORDS.get(trend, trend)
 
 
+def terms_words(trend: str, deterministic=None, freq: str | None = None) -> str:
+    """The deterministic terms in words: 'constant, seasonal dummies (quarterly, centred), step dummy 2008Q4'."""
+    words = trend_words(trend)
+    return f"{words}, {deterministic.describe(freq)}" if deterministic else words
+
+
 def stability_words(stable: bool) -> str:
     return "stable" if stable else "NOT stable"
 

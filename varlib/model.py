@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.vector_ar import var_model
 
+from varlib.deterministic import Deterministic
 from varlib.errors import InvalidInput
 from varlib.limits import DEFAULT_LIMITS, Limits
 from varlib.transforms import is_differenced, to_working_scale, working_to_levels
@@ -42,6 +43,9 @@ class VarModel:
     last_date: pd.Timestamp
     freq: str
     origin: str = ORIGIN_TRAIN  # which fit this is: where its forecasts start
+    # Seasonal and date dummies after the trend, and their coefficients (count, K); none for most models.
+    deterministic: Deterministic = field(default_factory=Deterministic)
+    dummy_coefs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     _dates: dict[int, pd.DatetimeIndex] = field(default_factory=dict, repr=False, compare=False)
     _columns: pd.Index | None = field(default=None, repr=False, compare=False)
 
@@ -63,19 +67,28 @@ class VarModel:
                 self._dates[steps] = dates
         return dates
 
+    def __post_init__(self) -> None:
+        if self.dummy_coefs.size == 0:
+            self.dummy_coefs = np.zeros((self.deterministic.count, len(self.variables)))
+
     def transformed_forecast(self, steps: int) -> np.ndarray:
         """Point forecasts of the transformed series, steps x K (statsmodels' recursion)."""
         exog = self._future_deterministic(steps)
-        trend_coefs = self.trend_coefs if self.trend_coefs.size else None
+        trend_coefs = self.trend_coefs
+        if self.dummy_coefs.size:  # statsmodels' exog order: trend, then the dummies
+            trend_coefs = np.vstack([trend_coefs.reshape(-1, self.k), self.dummy_coefs])
         y = self.last_observations if self.lag_order else np.zeros((0, self.k))
-        return var_model.forecast(y, self.coefs, trend_coefs, steps, exog)
+        return var_model.forecast(y, self.coefs, trend_coefs if trend_coefs.size else None, steps, exog)
 
     def _future_deterministic(self, steps: int) -> np.ndarray | None:
+        """The trend, seasonal and date dummy columns over the forecast dates: they extend themselves."""
         columns = []
         if self.trend.startswith("c"):
             columns.append(np.ones(steps))
         if "t" in self.trend:
             columns.append(np.arange(self.n_totobs + 1, self.n_totobs + 1 + steps, dtype=float))
+        if self.deterministic:
+            columns.extend(self.deterministic.columns(self.forecast_dates(steps)).T)
         return np.column_stack(columns) if columns else None
 
     def ma_coefficients(self, steps: int) -> np.ndarray:

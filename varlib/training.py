@@ -9,6 +9,7 @@ import pandas as pd
 from statsmodels.tsa.api import VAR
 
 from varlib.data import STORED_DATE_COLUMN, Dataset
+from varlib.deterministic import IMPULSE, MAX_DUMMIES, STEP, Deterministic, resolve, seasons_of
 from varlib.errors import InvalidInput
 from varlib.estimation import EstimationOutput, estimation_output
 from varlib.limits import Limits
@@ -31,6 +32,13 @@ class TrainSpec:
     lags: int | None = None
     trend: str = "c"
     alpha: float = 0.05
+    seasonal: bool = False  # centred seasonal dummies for the data's frequency (monthly or quarterly)
+    impulse_dummies: list[str] = field(default_factory=list)  # dates as typed: 1 there, 0 elsewhere
+    step_dummies: list[str] = field(default_factory=list)  # dates as typed: 0 before, 1 from there on
+
+    @property
+    def dummy_dates(self) -> dict[str, list[str]]:
+        return {IMPULSE: list(self.impulse_dummies), STEP: list(self.step_dummies)}
 
     @classmethod
     def build(
@@ -64,6 +72,14 @@ class TrainSpec:
         if self.trend not in TRENDS:
             raise InvalidInput(f"Unknown trend {self.trend!r}: use n (none), c (constant) or ct (constant and trend).")
         validate_forecast_args(1, self.alpha)
+        if not isinstance(self.seasonal, (bool, np.bool_)):
+            raise InvalidInput(f"Seasonal dummies are on or off (True or False), got {self.seasonal!r}.")
+        for dates in (self.impulse_dummies, self.step_dummies):
+            if not isinstance(dates, (list, tuple)) or not all(isinstance(d, str) for d in dates):
+                raise InvalidInput("Impulse and step dummies are lists of dates, such as ['2008Q4'].")
+        if len(self.impulse_dummies) + len(self.step_dummies) > MAX_DUMMIES:
+            raise InvalidInput(f"At most {MAX_DUMMIES} impulse and step dummies can be given, got "
+                               f"{len(self.impulse_dummies) + len(self.step_dummies)}.")  # fmt: skip
 
 
 def _check_int(what: str, value: object, minimum: int) -> None:
@@ -77,6 +93,7 @@ class PreparedData:
     test_levels: pd.DataFrame
     train_transformed: pd.DataFrame
     all_transformed: pd.DataFrame  # every row (training + test), transformed: what the production fit uses
+    extra_columns: int = 0  # at most this many seasonal and date dummy columns (some may be left out, not strict)
 
 
 def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
@@ -123,7 +140,8 @@ def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
             raise InvalidInput(
                 f"{dataset.source}: variable {name!r} is constant in the training data {state}".rstrip() + "."
             )
-    _check_enough_rows(dataset.source, spec, len(transformed))
+    extra = deterministic_count_bound(spec, dataset.freq)
+    _check_enough_rows(dataset.source, spec, len(transformed), extra)
     limits = Limits.from_settings()  # what could not be loaded back is refused before any fitting
     limits.check_shape(len(spec.variables), spec.lags if spec.lags is not None else spec.max_lags, dataset.source)
     return PreparedData(
@@ -131,21 +149,28 @@ def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
         test_levels=test,
         train_transformed=transformed,
         all_transformed=apply_transforms(levels, spec.transforms),
+        extra_columns=extra,
     )
 
 
-def estimable_lags(rows: int, k: int, trend: str) -> int:
-    """The most lags of k variables that `rows` transformed rows can estimate on a common sample: the largest model
-    must leave at least k residual degrees of freedom, else its residual covariance is singular by construction
-    (the same bound statsmodels applies)."""
+def deterministic_count_bound(spec: TrainSpec, freq: str | None) -> int:
+    """The seasonal and date dummy columns the spec asks for (before checking each date)."""
+    seasons = seasons_of(freq) if spec.seasonal else 0
+    return max(seasons - 1, 0) + len(spec.impulse_dummies) + len(spec.step_dummies)
+
+
+def estimable_lags(rows: int, k: int, trend: str, extra: int = 0) -> int:
+    """The most lags of k variables that `rows` transformed rows can estimate on a common sample, with `extra`
+    regressors beyond the trend (dummies): the largest model must leave at least k residual degrees of freedom,
+    else its residual covariance is singular by construction (the same bound statsmodels applies)."""
     n_trend = len(trend) if trend.startswith("c") else 0
-    return max((rows - k - n_trend) // (1 + k), 0)
+    return max((rows - k - n_trend - extra) // (1 + k), 0)
 
 
-def _check_enough_rows(source: str, spec: TrainSpec, rows: int) -> None:
+def _check_enough_rows(source: str, spec: TrainSpec, rows: int, extra: int = 0) -> None:
     k = len(spec.variables)
-    n_trend = len(spec.trend) if spec.trend.startswith("c") else 0
-    max_estimable = estimable_lags(rows, k, spec.trend)
+    n_trend = (len(spec.trend) if spec.trend.startswith("c") else 0) + extra
+    max_estimable = estimable_lags(rows, k, spec.trend, extra)
     needed = spec.max_lags if spec.lags is None else spec.lags
     if needed > max_estimable:
         fewest = needed * (1 + k) + k + n_trend
@@ -174,25 +199,31 @@ class LagSelection:
     trend: str
 
 
-def select_lag_order(train_transformed: pd.DataFrame | np.ndarray, max_lags: int, trend: str) -> LagSelection:
-    """The lag-selection table of statsmodels' VAR.select_order, from one QR factorisation.
+def select_lag_order(
+    train_transformed: pd.DataFrame | np.ndarray, max_lags: int, trend: str, extra: np.ndarray | None = None
+) -> LagSelection:
+    """The lag-selection table of statsmodels' VAR.select_order (with `extra` as its exog), from one QR factorisation.
 
     Every p is fitted on the same sample (the rows after the first max_lags), as statsmodels does. The design
     matrix of p lags is the leading columns of the max-lag one ([trend | y_t-1 | ... | y_t-max]), so one QR of
     [X | Y] gives every nested residual sum of squares: SSE_p = R_yyᵀR_yy + C[m_p:]ᵀC[m_p:], where C = Q₁ᵀY and
-    m_p is the number of columns of the p-lag model. Instead of max_lags + 1 regressions, one.
+    m_p is the number of columns of the p-lag model. Instead of max_lags + 1 regressions, one. `extra` (rows x m,
+    aligned with the data: dummies) follows the trend, as statsmodels places exog.
     """
     y = np.asarray(train_transformed, dtype=float)
     if y.ndim == 1:
         y = y[:, None]
     rows, k = y.shape
+    extra = np.zeros((rows, 0)) if extra is None else np.asarray(extra, dtype=float).reshape(rows, -1)
     n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
     sample = rows - max_lags
-    design = np.empty((sample, n_trend + k * max_lags + k))
+    design = np.empty((sample, n_trend + extra.shape[1] + k * max_lags + k))
     if n_trend:
         design[:, 0] = 1.0
     if n_trend == 2:
         design[:, 1] = np.arange(1, sample + 1)  # statsmodels shifts this by p; with a constant the fit is the same
+    design[:, n_trend : n_trend + extra.shape[1]] = extra[max_lags:]
+    n_trend += extra.shape[1]  # from here on, every regressor that is not a lag
     for lag in range(1, max_lags + 1):
         first = n_trend + (lag - 1) * k
         design[:, first : first + k] = y[max_lags - lag : rows - lag]
@@ -203,7 +234,7 @@ def select_lag_order(train_transformed: pd.DataFrame | np.ndarray, max_lags: int
     r_yy = r[columns:, columns:]
     sse = r_yy.T @ r_yy  # the max-lag model's residual sum of squares
 
-    p_min = 0 if trend != "n" else 1
+    p_min = 0 if n_trend else 1
     criteria: dict[str, list[float]] = {name: [] for name in CRITERIA}
     for p in range(max_lags, p_min - 1, -1):  # from the largest model down, adding back the dropped columns
         if p < max_lags:
@@ -296,26 +327,42 @@ class TrainResult:
         return pd.concat([self.train_levels, self.test_levels])
 
 
-def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
-    """Fit a VAR as statsmodels' VAR.fit(maxlags=..., ic=...) or VAR.fit(p) does, and score it."""
+def fit_var(transformed: pd.DataFrame, p: int, trend: str, deterministic: Deterministic):
+    """statsmodels' VAR fit of p lags with the trend, and the seasonal and date dummies as its exog."""
+    exog = deterministic.columns(pd.DatetimeIndex(transformed.index)) if deterministic else None
+    return VAR(transformed.to_numpy(), exog=exog).fit(p, trend=trend)
+
+
+def train(dataset: Dataset, spec: TrainSpec, *, strict_dummies: bool = True) -> TrainResult:
+    """Fit a VAR as statsmodels' VAR.fit(maxlags=..., ic=...) or VAR.fit(p) does, and score it.
+
+    Not `strict_dummies` (a backtest's windows), date dummies outside the estimation sample are left out.
+    """
     data = prepare(dataset, spec)
     notes = list(dataset.notes)
     table_lags = spec.max_lags
+    rows, k = len(data.train_transformed), len(spec.variables)
     if spec.lags is not None:  # a fixed p is fitted whatever max_lags is; the lag table shows what the data allow
-        rows, k = len(data.train_transformed), len(spec.variables)
-        table_lags = max(min(spec.max_lags, estimable_lags(rows, k, spec.trend)), spec.lags)
+        table_lags = max(min(spec.max_lags, estimable_lags(rows, k, spec.trend, data.extra_columns)), spec.lags)
         if table_lags < spec.max_lags:
             notes.append(f"the lag table goes up to p = {table_lags}, not {spec.max_lags}: {rows} training rows "
                          f"(after transforms) cannot estimate more lags of {k} variables")  # fmt: skip
-    selection = select_lag_order(data.train_transformed, table_lags, spec.trend)
+    train_dates = pd.DatetimeIndex(data.train_transformed.index)
+    deterministic = resolve(spec.seasonal, spec.dummy_dates, train_dates, dataset.freq, table_lags, dataset.source,
+                            strict=strict_dummies)  # fmt: skip
+    extra = deterministic.columns(train_dates) if deterministic else None
+    selection = select_lag_order(data.train_transformed, table_lags, spec.trend, extra)
     p = spec.lags if spec.lags is not None else selection.selected[spec.criterion]
-    results = VAR(data.train_transformed.to_numpy()).fit(p, trend=spec.trend)
-    model = _fitted_model(results, spec, p, data.train_transformed, data.train_levels, dataset.freq, "train")
+    results = fit_var(data.train_transformed, p, spec.trend, deterministic)
+    model = _fitted_model(results, spec, p, data.train_transformed, data.train_levels, dataset.freq, "train",
+                          deterministic)  # fmt: skip
     all_levels = pd.concat([data.train_levels, data.test_levels])
-    production_results = VAR(data.all_transformed.to_numpy()).fit(p, trend=spec.trend)
-    production = _fitted_model(production_results, spec, p, data.all_transformed, all_levels, dataset.freq, "data")
-    _check_finite(dataset.source, [model.coefs, model.trend_coefs, model.sigma_u,
-                                   production.coefs, production.trend_coefs, production.sigma_u])  # fmt: skip
+    production_results = fit_var(data.all_transformed, p, spec.trend, deterministic)
+    production = _fitted_model(production_results, spec, p, data.all_transformed, all_levels, dataset.freq, "data",
+                               deterministic)  # fmt: skip
+    _check_finite(dataset.source, [model.coefs, model.trend_coefs, model.dummy_coefs, model.sigma_u,
+                                   production.coefs, production.trend_coefs, production.dummy_coefs,
+                                   production.sigma_u])  # fmt: skip
     test_forecast = model.forecast(spec.test_size, spec.alpha)
     metrics = score_forecast(test_forecast, data.test_levels, data.train_levels.iloc[-1])
     _check_finite(dataset.source, [[v for m in metrics.values() for v in (m.rmse, m.mae, m.mape, m.theil_u)
@@ -333,11 +380,14 @@ def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
             f"{production_stability.max_modulus:.4f} ≥ 1): forecasts ahead may explode"
         )
     if p == 0:  # true for each deterministic term: the forecast is what they alone give
-        notes.append("lag order 0: the model has no dynamics; " + {
+        notes.append("lag order 0: the model has no dynamics; " + ({
             "c": "it forecasts the mean of the transformed data",
             "ct": "it forecasts the fitted linear trend of the transformed data",
             "n": "with no constant either, it forecasts zero for the transformed data",
-        }[spec.trend])  # fmt: skip
+        }[spec.trend] if not deterministic else "it forecasts what its deterministic terms (" + ", ".join(
+            ([{"c": "constant", "ct": "constant and trend"}[spec.trend]] if spec.trend != "n" else [])
+            + (["seasonal dummies"] if deterministic.seasons else [])
+            + (["date dummies"] if deterministic.dummies else [])) + ") give for the transformed data"))  # fmt: skip
     return TrainResult(
         spec=spec,
         dataset_source=dataset.source_to_store,
@@ -356,23 +406,34 @@ def train(dataset: Dataset, spec: TrainSpec) -> TrainResult:
         production_stability=production_stability,
         production_nobs=int(production_results.nobs),
         estimation={
-            "train": estimation_output(results, spec.variables, spec.trend),
-            "data": estimation_output(production_results, spec.variables, spec.trend),
+            origin: estimation_output(fitted, spec.variables, spec.trend, deterministic.names(dataset.freq))
+            for origin, fitted in (("train", results), ("data", production_results))
         },
     )
 
 
 def _fitted_model(
-    results: object, spec: TrainSpec, p: int, transformed: pd.DataFrame, levels: pd.DataFrame, freq: str, origin: str
+    results: object,
+    spec: TrainSpec,
+    p: int,
+    transformed: pd.DataFrame,
+    levels: pd.DataFrame,
+    freq: str,
+    origin: str,
+    deterministic: Deterministic,
 ) -> VarModel:
     """The stored parameters of a statsmodels fit on `transformed` (the transform of `levels`)."""
     k = len(spec.variables)
+    n_trend = {"n": 0, "c": 1, "ct": 2}[spec.trend]
+    exog_coefs = np.asarray(results.coefs_exog, dtype=float).T.reshape(-1, k)  # trend rows, then the dummies'
     return VarModel(
         variables=list(spec.variables),
         transforms=[spec.transforms[v] for v in spec.variables],
         trend=spec.trend,
         coefs=np.asarray(results.coefs, dtype=float).reshape(p, k, k),
-        trend_coefs=np.asarray(results.coefs_exog, dtype=float).T.reshape(-1, k),
+        trend_coefs=exog_coefs[:n_trend],
+        deterministic=deterministic,
+        dummy_coefs=exog_coefs[n_trend:],
         sigma_u=np.asarray(results.sigma_u, dtype=float),
         n_totobs=len(transformed),
         last_observations=transformed.to_numpy()[len(transformed) - p :],
