@@ -213,7 +213,8 @@ def baselines_panel(m: Analyzed) -> None:
     st.dataframe(shown.style.format({"RMSE": "{:.4g}", "Theil's U": "{:.3f}", "VAR skill": "{:+.1%}"}, na_rep="–"),
                  width="stretch", hide_index=True)  # fmt: skip
     st.caption(f"Over the {len(m.test_levels)} test rows, in levels. Theil's U is RMSE relative to the random walk "
-               "(below 1 beats it); the VAR's skill over a baseline is 1 − RMSE(VAR)/RMSE(baseline).")  # fmt: skip
+               "(below 1 beats it); the VAR's skill over a baseline is 1 − RMSE(VAR)/RMSE(baseline). Each AR has "
+               "the VAR's lag order (at least 1), transform and deterministic terms.")  # fmt: skip
 
 
 PANELS = {

@@ -7,7 +7,7 @@ from ui import session
 from ui.widgets import VersionChoices, keep_choice, show_error, stored_models_or_stop
 from varlib import VarlibError
 from varlib.data import known_units
-from varlib.formats import chosen_by_words, stability_words, trend_words
+from varlib.formats import chosen_by_words, stability_words, terms_words
 from varlib.plots import plot_versions
 
 st.title("Compare versions")
@@ -71,7 +71,7 @@ for version, item in loaded.items():
         "p chosen": chosen_by_words(meta["model"]["chosen_by"]),
         "stability": stability_words(meta["stability"]["stable"]),
         "variables (transform)": ", ".join(f"{v} ({t})" for v, t in meta["transforms"].items()),
-        "deterministic terms": trend_words(meta["model"]["trend"]),
+        "deterministic terms": terms_words(meta["model"]["trend"], item.summary.terms),
         "training data": f"{meta['data']['train']['start']} to {meta['data']['train']['end']} "
         f"({meta['data']['train']['rows']} rows)",
         "test data": f"{meta['data']['test']['start']} to {meta['data']['test']['end']} "

@@ -18,7 +18,7 @@ from ui.widgets import (
 )
 from varlib import VarlibError
 from varlib.data import known_units
-from varlib.formats import chosen_by_words, stability_words, trend_words
+from varlib.formats import chosen_by_words, stability_words, terms_words
 from varlib.model import ORIGIN_DATA, ORIGIN_TRAIN, forecast_file_name, iso_timestamp, iso_timestamps
 from varlib.plots import plot_forecast
 
@@ -149,7 +149,8 @@ with st.expander(f"Version {summary.version} metadata"):
     meta = version.metadata
     st.write(
         f"Created {plain(meta['created'])} · VAR({meta['model']['lag_order']}), p "
-        f"{chosen_by_words(meta['model']['chosen_by'])} · deterministic terms: {trend_words(meta['model']['trend'])} · "
+        f"{chosen_by_words(meta['model']['chosen_by'])} · deterministic terms: "
+        f"{terms_words(meta['model']['trend'], summary.terms)} · "
         f"evaluation fit {stability_words(meta['stability']['stable'])}"
     )
     st.write("Transforms: " + ", ".join(f"{plain(v)} ({t})" for v, t in meta["transforms"].items()))

@@ -10,7 +10,7 @@ import streamlit as st
 from ui import session
 from ui.widgets import plain, remember, require_store, restore_widget, show_error
 from varlib import VarlibError, Version
-from varlib.formats import trend_words
+from varlib.formats import terms_words
 from varlib.naming import validate_model_name
 from varlib.registry import next_release
 
@@ -24,10 +24,11 @@ if result is None:
     st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     st.stop()
 
+terms = result.model.deterministic.describe(result.model.freq)
 st.write(
     f"Model to publish: **VAR({result.model.lag_order})** on "
     + ", ".join(f"{plain(v)} ({t})" for v, t in zip(result.model.variables, result.model.transforms, strict=True))
-    + f"; deterministic terms: {trend_words(result.model.trend)}; trained on {plain(result.dataset_source)} "
+    + f"; deterministic terms: {terms_words(result.model.trend, terms)}; trained on {plain(result.dataset_source)} "
     f"{result.train_levels.index[0].date()} to {result.train_levels.index[-1].date()}; its production fit uses all "
     f"rows to {result.levels.index[-1].date()}."
 )

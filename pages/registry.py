@@ -7,7 +7,7 @@ from ui import session
 from ui.widgets import flash, plain, show_error, show_estimation, show_flash, show_lineage, stored_models_or_stop
 from varlib import VarlibError, Version
 from varlib.data import describe_frequency
-from varlib.formats import chosen_by_words, stability_words, trend_words
+from varlib.formats import chosen_by_words, stability_words, terms_words
 from varlib.registry.aliases import describe_change
 
 st.title("Registry")
@@ -36,7 +36,7 @@ rows = [
         "created": v.created[:19].replace("T", " "),
         "by": v.created_by,
         "variables (transform)": ", ".join(f"{name} ({v.transforms[name]})" for name in v.variables),
-        "deterministic terms": trend_words(v.trend),
+        "deterministic terms": terms_words(v.trend, v.terms),
         "refreshed from": v.parent,
         "fits": "evaluation + production" if v.production else "evaluation fit only",
         "deprecated because": v.deprecated or "",
@@ -114,7 +114,8 @@ st.subheader("Lag selection")
 lag_table = pd.DataFrame(meta["lag_selection"]["table"]).set_index("p").rename(columns=str.upper)
 st.dataframe(lag_table.style.highlight_min(color="#c8e6c9").format("{:.6g}"), width="stretch")
 st.caption(f"Minimum of each criterion highlighted. Max lags {meta['lag_selection']['max_lags']}, deterministic "
-           f"terms: {trend_words(meta['lag_selection']['trend'])}; p = {meta['model']['lag_order']}, "
+           f"terms: {terms_words(meta['lag_selection']['trend'], version.summary.terms)}; "
+           f"p = {meta['model']['lag_order']}, "
            f"{chosen_by_words(meta['model']['chosen_by'])}.")  # fmt: skip
 
 st.subheader("Estimation output")

@@ -18,6 +18,7 @@ from ui.widgets import (
     stationarity_verdicts,
 )
 from varlib import InvalidInput, TrainSpec, VarlibError
+from varlib.deterministic import split_dates
 from varlib.formats import stationarity_table
 from varlib.plots import plot_criteria, plot_forecast, plot_series
 from varlib.training import CRITERIA
@@ -106,10 +107,22 @@ with st.form("train_parameters"):
     max_lags = middle.number_input("Max lags", 1, 48, previous.max_lags if previous else 12)
     trend = right.selectbox("Trend", ["c", "ct", "n"], format_func={"c": "constant", "ct": "constant + trend",
                                                                       "n": "none"}.get)  # fmt: skip
+    left, middle, right = st.columns(3)
+    seasonal = left.checkbox("Seasonal dummies", previous.seasonal if previous else False,
+                             help="Centred seasonal dummies for monthly or quarterly data (as R vars' season=): "
+                             "one per season but the last, summing to zero over a year.")  # fmt: skip
+    impulse = middle.text_input("Impulse dummies", ", ".join(previous.impulse_dummies) if previous else "",
+                                placeholder="e.g. 2008Q4, 2020Q2",
+                                help="1 in each of these periods, 0 elsewhere: an outlier, a strike.")  # fmt: skip
+    step = right.text_input("Step dummies", ", ".join(previous.step_dummies) if previous else "",
+                            placeholder="e.g. 2008Q4",
+                            help="0 before each of these periods, 1 from it on: a level shift, a break.")  # fmt: skip
     submitted = st.form_submit_button("Compute lag criteria", type="primary")
 
 if submitted:
-    spec = TrainSpec.build(variables, transforms, test_size=int(test_size), max_lags=int(max_lags), trend=trend)
+    spec = TrainSpec.build(variables, transforms, test_size=int(test_size), max_lags=int(max_lags), trend=trend,
+                           seasonal=seasonal, impulse_dummies=split_dates(impulse),
+                           step_dummies=split_dates(step))  # fmt: skip
     try:
         with st.spinner("Computing information criteria for each lag order…"):
             selection = session.lag_selection(data, spec)

@@ -17,6 +17,7 @@ import statsmodels.datasets.macrodata.data as macro
 from statsmodels.tsa.api import VAR
 from statsmodels.tsa.vector_ar.tests.JMulTi_results.parse_jmulti_var_output import load_results_jmulti
 
+from tests.test_app_pages import clean_environment  # noqa: F401  (AppTest's caches and environment, per test)
 from varlib import TrainSpec, train
 from varlib.artifact import check_model_document, model_document
 from varlib.cli import main
@@ -354,3 +355,64 @@ def test_the_rest_service_forecasts_a_version_with_dummies(tmp_path, monthly_res
     body = response.json()
     expected = monthly_result.production.forecast(12).point
     assert [row["sales"]["point"] for row in body["forecast"]] == pytest.approx(expected["sales"].tolist(), rel=1e-12)
+
+
+# ----- the dashboard: the Train page's fields, and the terms in words wherever a version is described -------------
+
+
+def test_the_train_page_fits_publishes_and_describes_a_seasonal_var_with_a_dummy(tmp_path, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app_pages import APP, TIMEOUT, assert_no_exception, button, page_text, publish, shown
+
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    next(box for box in at.checkbox if box.label == "Seasonal dummies").check()
+    next(field for field in at.text_input if field.label == "Impulse dummies").input("2008Q4")
+    at.form_submit_button[0].click().run()
+    assert [shown(e.value) for e in at.error] == ["Impulse dummy 2008Q4: no row of the training data (1959Q2 to 2006Q3) is "
+                                           "dated in it; the dummy must fall in the training data."]  # fmt: skip
+    next(field for field in at.text_input if field.label == "Impulse dummies").input("2001Q3, 2001Q4")
+    at.form_submit_button[0].click().run()
+    assert_no_exception(at)
+    assert not at.error
+    button(at, "Fit VAR").click().run()
+    assert_no_exception(at)
+    terms = next(d.value for d in at.dataframe if "t-statistic" in d.value.columns).index
+    assert ["season Q1", "season Q2", "season Q3", "impulse 2001Q3", "impulse 2001Q4"] == list(terms[1:6])
+    at = publish(at)
+    assert ("deterministic terms: constant, seasonal dummies (quarterly, centred), impulse dummy 2001Q3, impulse "
+            "dummy 2001Q4") in page_text(at)  # fmt: skip
+    at.switch_page("pages/registry.py").run()
+    assert_no_exception(at)
+    listing = at.dataframe[0].value
+    assert listing["deterministic terms"].iloc[0] == ("constant, seasonal dummies (quarterly, centred), impulse "
+                                                      "dummy 2001Q3, impulse dummy 2001Q4")  # fmt: skip
+    at.switch_page("pages/forecast.py").run()
+    assert_no_exception(at)
+    assert "deterministic terms: constant, seasonal dummies (quarterly, centred)" in page_text(at)
+    at.switch_page("pages/analyze.py").run()
+    assert_no_exception(at)
+
+
+def test_the_ar_baseline_has_the_same_deterministic_terms_as_the_var(monthly_result) -> None:
+    """A seasonal VAR against an AR without the seasons would flatter the VAR."""
+    from statsmodels.tsa.ar_model import AutoReg
+
+    from varlib.analysis import baseline_forecasts
+
+    result = monthly_result
+    p = result.model.lag_order
+    plain = baseline_forecasts(result.train_levels, result.spec.transforms, "c", 12, p)
+    seasonal = baseline_forecasts(result.train_levels, result.spec.transforms, "c", 12, p,
+                                  result.model.deterministic, "MS")  # fmt: skip
+    name = f"AR({p}) per series"
+    sales = result.train_levels["sales"]
+    future = pd.DataFrame(index=result.test_levels.index)
+    theirs = AutoReg(sales.to_numpy(), lags=p, trend="c", exog=statsmodels_exog(result.train_levels)).fit()
+    expected = theirs.predict(start=len(sales), end=len(sales) + 11, exog_oos=statsmodels_exog(future))
+    np.testing.assert_allclose(seasonal[name]["sales"].to_numpy(), expected, rtol=1e-10)
+    actual = result.test_levels["sales"].to_numpy()
+    rmse = {k: np.sqrt(np.mean((v[name]["sales"].to_numpy() - actual) ** 2)) for k, v in (("plain", plain),
+                                                                                         ("seasonal", seasonal))}  # fmt: skip
+    assert rmse["seasonal"] < 0.6 * rmse["plain"]

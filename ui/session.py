@@ -31,7 +31,6 @@ from varlib import (
     VersionSummary,
     analysis,
     load_dataset,
-    select_lag_order,
     train,
 )
 from varlib.access import Actor, RoleMap
@@ -43,7 +42,7 @@ from varlib.model import VarModel
 from varlib.refresh import RefreshResult, refresh
 from varlib.registry.aliases import Lifecycle
 from varlib.store import STORE_ENV, store_url_from_env
-from varlib.training import prepare
+from varlib.training import lag_table
 from varlib.transforms import TRANSFORMS
 
 # Session-state keys: results that must survive switching pages.
@@ -207,8 +206,7 @@ def data_identity(choice: tuple) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def lag_selection(data: Dataset, spec: TrainSpec) -> LagSelection:
-    prepared = prepare(data, spec)
-    return select_lag_order(prepared.train_transformed, spec.max_lags, spec.trend)
+    return lag_table(data, spec)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -223,9 +221,10 @@ def fit(data: Dataset, spec: TrainSpec) -> TrainResult:
 def fit_key(model: VarModel) -> str:
     """A stable identity of a fitted model, for caching its analyses across reruns and sessions."""
     digest = hashlib.sha256()
-    for array in (model.coefs, model.trend_coefs, model.sigma_u, model.last_levels):
+    for array in (model.coefs, model.trend_coefs, model.dummy_coefs, model.sigma_u, model.last_levels):
         digest.update(np.ascontiguousarray(array).tobytes())
-    digest.update(json.dumps([model.variables, model.transforms, model.trend, model.n_totobs]).encode())
+    digest.update(json.dumps([model.variables, model.transforms, model.trend, model.n_totobs,
+                              model.deterministic.to_document()], default=str).encode())  # fmt: skip
     return "fit:" + digest.hexdigest()
 
 
@@ -364,7 +363,8 @@ def backtest(
 def baselines(key: str, _model: VarModel, _train_levels: pd.DataFrame, _test_levels: pd.DataFrame) -> pd.DataFrame:
     steps = len(_test_levels)
     transforms = dict(zip(_model.variables, _model.transforms, strict=True))
-    others = analysis.baseline_forecasts(_train_levels, transforms, _model.trend, steps, _model.lag_order)
+    others = analysis.baseline_forecasts(_train_levels, transforms, _model.trend, steps, _model.lag_order,
+                                         _model.deterministic, _model.freq)  # fmt: skip
     return analysis.compare_with_baselines(_model.forecast(steps).point, _test_levels, others)
 
 

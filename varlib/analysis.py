@@ -18,6 +18,7 @@ from statsmodels.tsa.vector_ar.var_model import VARResults
 
 from varlib.artifact import stores_estimation
 from varlib.data import Dataset
+from varlib.deterministic import Deterministic
 from varlib.errors import InvalidInput
 from varlib.estimation import EstimationOutput, estimation_output
 from varlib.estimation import to_document as estimation_fit_document
@@ -471,21 +472,35 @@ def backtest(
 
 
 def baseline_forecasts(
-    train_levels: pd.DataFrame, transforms: dict[str, str], trend: str, steps: int, lag_order: int
+    train_levels: pd.DataFrame,
+    transforms: dict[str, str],
+    trend: str,
+    steps: int,
+    lag_order: int,
+    deterministic: Deterministic | None = None,
+    freq: str | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Level point forecasts of the random walk (no change) and of a per-series AR(p) with the same transform."""
+    """Level point forecasts of the random walk (no change) and of a per-series AR(p) with the same transform and
+    the same deterministic terms (the VAR's seasonal and date dummies too, so that the comparison is fair)."""
     names = list(train_levels.columns)
     last = train_levels.iloc[-1]
     index = pd.RangeIndex(steps)
     random_walk = pd.DataFrame({name: np.full(steps, last[name]) for name in names}, index=index)
     ar = {}
     for name in names:
-        series = apply_transforms(train_levels[[name]], {name: transforms[name]})[name].to_numpy()
+        transformed = apply_transforms(train_levels[[name]], {name: transforms[name]})[name]
+        series = transformed.to_numpy()
         p = max(lag_order, 1)
+        exog = future = None
+        if deterministic:
+            dates = pd.DatetimeIndex(transformed.index)
+            offset = pd.tseries.frequencies.to_offset(freq)
+            exog = deterministic.columns(dates)
+            future = deterministic.columns(pd.date_range(dates[-1] + offset, periods=steps, freq=offset))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fitted = AutoReg(series, lags=p, trend=trend).fit()
-            path = fitted.predict(start=len(series), end=len(series) + steps - 1)
+            fitted = AutoReg(series, lags=p, trend=trend, exog=exog).fit()
+            path = fitted.predict(start=len(series), end=len(series) + steps - 1, exog_oos=future)
         working = to_working_scale(np.asarray(path).reshape(-1, 1), [transforms[name]], np.array([last[name]]))
         ar[name] = working_to_levels(working, [transforms[name]])[:, 0]
     return {"random walk": random_walk, f"AR({max(lag_order, 1)}) per series": pd.DataFrame(ar, index=index)}

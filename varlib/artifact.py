@@ -580,9 +580,7 @@ def _fit_from(document: dict[str, Any], params: dict[str, Any], origin: str) -> 
     p, k = document["model"]["lag_order"], len(variables)
     trend = document["model"]["trend"]
     n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
-    deterministic = Deterministic()
-    if document["format_version"] >= DUMMIES_FORMAT_VERSION:
-        deterministic = Deterministic.from_document(document["model"]["deterministic"])
+    deterministic = deterministic_of(document)
 
     def array(field: str, shape: tuple[int, ...]) -> np.ndarray:
         return np.asarray(params[field], dtype=float).reshape(shape)
@@ -624,6 +622,14 @@ def frame_from_csv(data: bytes, key: str, variables: list[str], freq: str) -> pd
 
 
 LIVE_FIELDS = ("deprecated", "aliases")
+MAX_TERMS_WORDS = 2000  # seasonal dummies and MAX_DUMMIES date dummies, in words
+
+
+def deterministic_of(document: dict[str, Any]) -> Deterministic:
+    """The seasonal and date dummies of a checked model.json (none before format 3)."""
+    if document["format_version"] < DUMMIES_FORMAT_VERSION:
+        return Deterministic()
+    return Deterministic.from_document(document["model"]["deterministic"])
 
 
 def _parent_of(document: dict[str, Any]) -> str:
@@ -652,6 +658,7 @@ class VersionSummary:
     production: bool = False  # False: stored before production fits (format 1), "evaluation fit only"
     created_by: str = ""
     parent: str = ""  # a refresh's parent, e.g. "gdp 1.0.0"
+    terms: str = ""  # seasonal and date dummies in words (Deterministic.describe); "" for none
     # Live state from aliases.json, filled in by listings (never stored in the index): the deprecation reason,
     # and the aliases that point at this version.
     deprecated: str | None = None
@@ -678,6 +685,7 @@ class VersionSummary:
             production="production" in document,
             created_by=document.get("created_by", ""),
             parent=_parent_of(document),
+            terms=deterministic_of(document).describe(data["frequency"]),
         )
 
     @classmethod
@@ -699,6 +707,8 @@ class VersionSummary:
         for optional_text in ("created_by", "parent"):
             if optional_text in entry:
                 fields.text(optional_text, 200)
+        if "terms" in entry:
+            fields.text("terms", MAX_TERMS_WORDS)
         fields.integer("lag_order", 0, limits.max_lag_order)
         fields.boolean("stable")
         if "production" in entry:

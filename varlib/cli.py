@@ -34,6 +34,7 @@ from varlib.data import (
     read_csv,
     read_excel,
 )
+from varlib.deterministic import split_dates
 from varlib.errors import CLI_INPUTS, InvalidInput, VarlibError
 from varlib.formats import chosen_by_words, estimation_text, stability_words, terms_words
 from varlib.model import ORIGIN_DATA, ORIGINS, TRENDS, Forecast
@@ -323,8 +324,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         trend=args.trend,
         alpha=args.alpha,
         seasonal=args.seasonal,
-        impulse_dummies=list(args.dummy),
-        step_dummies=list(args.step_dummy),
+        impulse_dummies=[d for text in args.dummy for d in split_dates(text)],
+        step_dummies=[d for text in args.step_dummy for d in split_dates(text)],
     )
     registry = _registry(args) if args.publish else None
     if registry is not None:
@@ -388,7 +389,7 @@ def format_train(result: TrainResult) -> str:
         marks[column] = [f"{v:.6g}{' *' if p == best else ''}" for p, v in table[column].items()]
     lines = ["Lag selection (* = minimum):", marks.to_string()]
     by = "fixed" if result.chosen_by == "fixed" else result.chosen_by.upper()
-    terms = terms_words(result.model.trend, result.model.deterministic, result.model.freq)
+    terms = terms_words(result.model.trend, result.model.deterministic.describe(result.model.freq))
     lines.append(f"\nChosen lag order: p = {result.model.lag_order} ({by}); deterministic terms: {terms}.")
     state = "stable" if result.stability.stable else "NOT stable"
     lines.append(f"Stability: {state} (largest companion eigenvalue modulus {result.stability.max_modulus:.4f}).")
@@ -465,7 +466,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             ),
             f"variables: {', '.join(f'{v} ({t})' for v, t in meta['transforms'].items())}",
             f"lag order {meta['model']['lag_order']} {chosen_by_words(meta['model']['chosen_by'])}, "
-            f"deterministic terms: {terms_words(model.trend, model.deterministic, model.freq)}",
+            f"deterministic terms: {terms_words(model.trend, model.deterministic.describe(model.freq))}",
             f"train {meta['data']['train']['start']} to {meta['data']['train']['end']}, "
             f"test {meta['data']['test']['start']} to {meta['data']['test']['end']}",
             f"evaluation fit {stability_words(meta['stability']['stable'])}",

@@ -14,6 +14,7 @@ from it on (a level shift, a break in a series' definition).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,6 +125,11 @@ class Deterministic:
             seasons=int(document["seasons"]),
             dummies=tuple(DateDummy(d["kind"], pd.Timestamp(d["date"])) for d in document["dummies"]),
         )
+
+
+def split_dates(text: str) -> list[str]:
+    """Dates typed in one field or flag, separated by commas, semicolons or spaces: '2008Q4, 2020Q2'."""
+    return [part for part in re.split(r"[,;\s]+", str(text or "").strip()) if part]
 
 
 def resolve(

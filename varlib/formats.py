@@ -62,10 +62,10 @@ def trend_words(trend: str) -> str:
     return TREND_WORDS.get(trend, trend)
 
 
-def terms_words(trend: str, deterministic=None, freq: str | None = None) -> str:
-    """The deterministic terms in words: 'constant, seasonal dummies (quarterly, centred), step dummy 2008Q4'."""
-    words = trend_words(trend)
-    return f"{words}, {deterministic.describe(freq)}" if deterministic else words
+def terms_words(trend: str, dummies: str = "") -> str:
+    """The deterministic terms in words: 'constant, seasonal dummies (quarterly, centred), step dummy 2008Q4', from
+    the trend and the dummies' own words (Deterministic.describe, VersionSummary.terms)."""
+    return f"{trend_words(trend)}, {dummies}" if dummies else trend_words(trend)
 
 
 def stability_words(stable: bool) -> str:

@@ -327,6 +327,28 @@ class TrainResult:
         return pd.concat([self.train_levels, self.test_levels])
 
 
+def lag_table(dataset: Dataset, spec: TrainSpec) -> LagSelection:
+    """The lag-selection table that `train` would compute for this spec (dummies included), without fitting."""
+    return _lag_table(prepare(dataset, spec), spec, dataset, True, [])[0]
+
+
+def _lag_table(
+    data: PreparedData, spec: TrainSpec, dataset: Dataset, strict_dummies: bool, notes: list[str]
+) -> tuple[LagSelection, Deterministic]:
+    table_lags = spec.max_lags
+    rows, k = len(data.train_transformed), len(spec.variables)
+    if spec.lags is not None:  # a fixed p is fitted whatever max_lags is; the lag table shows what the data allow
+        table_lags = max(min(spec.max_lags, estimable_lags(rows, k, spec.trend, data.extra_columns)), spec.lags)
+        if table_lags < spec.max_lags:
+            notes.append(f"the lag table goes up to p = {table_lags}, not {spec.max_lags}: {rows} training rows "
+                         f"(after transforms) cannot estimate more lags of {k} variables")  # fmt: skip
+    train_dates = pd.DatetimeIndex(data.train_transformed.index)
+    deterministic = resolve(spec.seasonal, spec.dummy_dates, train_dates, dataset.freq, table_lags, dataset.source,
+                            strict=strict_dummies)  # fmt: skip
+    extra = deterministic.columns(train_dates) if deterministic else None
+    return select_lag_order(data.train_transformed, table_lags, spec.trend, extra), deterministic
+
+
 def fit_var(transformed: pd.DataFrame, p: int, trend: str, deterministic: Deterministic):
     """statsmodels' VAR fit of p lags with the trend, and the seasonal and date dummies as its exog."""
     exog = deterministic.columns(pd.DatetimeIndex(transformed.index)) if deterministic else None
@@ -340,18 +362,7 @@ def train(dataset: Dataset, spec: TrainSpec, *, strict_dummies: bool = True) -> 
     """
     data = prepare(dataset, spec)
     notes = list(dataset.notes)
-    table_lags = spec.max_lags
-    rows, k = len(data.train_transformed), len(spec.variables)
-    if spec.lags is not None:  # a fixed p is fitted whatever max_lags is; the lag table shows what the data allow
-        table_lags = max(min(spec.max_lags, estimable_lags(rows, k, spec.trend, data.extra_columns)), spec.lags)
-        if table_lags < spec.max_lags:
-            notes.append(f"the lag table goes up to p = {table_lags}, not {spec.max_lags}: {rows} training rows "
-                         f"(after transforms) cannot estimate more lags of {k} variables")  # fmt: skip
-    train_dates = pd.DatetimeIndex(data.train_transformed.index)
-    deterministic = resolve(spec.seasonal, spec.dummy_dates, train_dates, dataset.freq, table_lags, dataset.source,
-                            strict=strict_dummies)  # fmt: skip
-    extra = deterministic.columns(train_dates) if deterministic else None
-    selection = select_lag_order(data.train_transformed, table_lags, spec.trend, extra)
+    selection, deterministic = _lag_table(data, spec, dataset, strict_dummies, notes)
     p = spec.lags if spec.lags is not None else selection.selected[spec.criterion]
     results = fit_var(data.train_transformed, p, spec.trend, deterministic)
     model = _fitted_model(results, spec, p, data.train_transformed, data.train_levels, dataset.freq, "train",
