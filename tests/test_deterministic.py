@@ -416,3 +416,20 @@ def test_the_ar_baseline_has_the_same_deterministic_terms_as_the_var(monthly_res
     rmse = {k: np.sqrt(np.mean((v[name]["sales"].to_numpy() - actual) ** 2)) for k, v in (("plain", plain),
                                                                                          ("seasonal", seasonal))}  # fmt: skip
     assert rmse["seasonal"] < 0.6 * rmse["plain"]
+
+
+def test_a_refresh_keeps_the_seasonal_and_date_dummies(tmp_path) -> None:
+    from varlib import ModelRegistry, open_store
+    from varlib.refresh import refresh
+
+    data = monthly_seasonal_data()
+    earlier = Dataset(frame=data.frame.iloc[:-6], freq="MS", source="sales.csv")
+    spec = TrainSpec.build(["sales", "orders"], "none", seasonal=True, impulse_dummies=["2010-06"], test_size=12,
+                           lags=1)  # fmt: skip
+    registry = ModelRegistry(open_store(f"file://{tmp_path / 'store'}"))
+    registry.publish(train(earlier, spec), "sales", "1.0.0")
+    refreshed = refresh(registry.load("sales", "1.0.0"), data)
+    assert refreshed.new_rows == 6
+    assert refreshed.result.model.deterministic == registry.load("sales", "1.0.0").model.deterministic
+    direct = train(data, spec)
+    np.testing.assert_allclose(refreshed.result.production.dummy_coefs, direct.production.dummy_coefs, rtol=1e-12)
