@@ -24,7 +24,7 @@ if result is None:
     st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     st.stop()
 
-terms = result.model.deterministic.describe(result.model.freq)
+terms = result.model.regressors_words()
 st.write(
     f"Model to publish: **VAR({result.model.lag_order})** on "
     + ", ".join(f"{plain(v)} ({t})" for v, t in zip(result.model.variables, result.model.transforms, strict=True))

@@ -245,8 +245,8 @@ def test_a_backtest_leaves_out_dummies_after_a_window(monthly_result) -> None:
 def test_lag_order_zero_with_dummies_says_what_it_forecasts() -> None:
     spec = TrainSpec.build(["sales", "orders"], "none", seasonal=True, lags=0, test_size=12)
     result = train(monthly_seasonal_data(), spec)
-    assert ("lag order 0: the model has no dynamics; it forecasts what its deterministic terms (constant, seasonal "
-            "dummies) give for the transformed data") in result.notes  # fmt: skip
+    assert ("lag order 0: the model has no dynamics; it forecasts what its constant and seasonal dummies give for "
+            "the transformed data") in result.notes  # fmt: skip
     forecast = result.production.forecast(12).point["sales"].to_numpy()
     assert np.ptp(forecast) > 1  # the seasonal pattern, not a flat mean
 
@@ -274,7 +274,7 @@ def stored_document(result) -> dict:
          "field model.deterministic.dummies"),
         (lambda d: d["model"]["dummy_coefs"].pop(), "field model.dummy_coefs does not have shape (13, 2)"),
         (lambda d: d["production"].pop("dummy_coefs"), "field production.dummy_coefs is missing"),
-        (lambda d: d["model"].__setitem__("deterministic", {"seasons": 0, "dummies": []}), "holds no term"),
+        (lambda d: d["model"].__setitem__("deterministic", {"seasons": 0, "dummies": []}), "holds neither dummies nor exogenous variables"),
         (lambda d: d["estimation"]["fits"]["data"]["terms"].__setitem__(1, "season X"), "field "
          "estimation.fits.data.terms does not list the 16 terms"),
     ],

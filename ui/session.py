@@ -363,9 +363,13 @@ def backtest(
 def baselines(key: str, _model: VarModel, _train_levels: pd.DataFrame, _test_levels: pd.DataFrame) -> pd.DataFrame:
     steps = len(_test_levels)
     transforms = dict(zip(_model.variables, _model.transforms, strict=True))
+    transforms |= dict(zip(_model.exog_variables, _model.exog_transforms, strict=True))
+    exog = pd.concat([_train_levels, _test_levels])[_model.exog_variables] if _model.exog_variables else None
     others = analysis.baseline_forecasts(_train_levels, transforms, _model.trend, steps, _model.lag_order,
-                                         _model.deterministic, _model.freq)  # fmt: skip
-    return analysis.compare_with_baselines(_model.forecast(steps).point, _test_levels, others)
+                                         _model.deterministic, _model.freq, exog)  # fmt: skip
+    exog_path = _test_levels[_model.exog_variables] if _model.exog_variables else None  # the test rows' actuals
+    forecast = _model.forecast(steps, exog_path=exog_path).point
+    return analysis.compare_with_baselines(forecast, _test_levels[_model.variables], others)
 
 
 # ----- stored versions --------------------------------------------------------------------------

@@ -137,13 +137,16 @@ REFIT_TOLERANCE = 1e-8
 
 def refit(model: VarModel, train_levels: pd.DataFrame) -> Refit:
     """Refit the model's specification on its training levels and compare with its parameters."""
-    transforms = dict(zip(model.variables, model.transforms, strict=True))
-    transformed = apply_transforms(train_levels[model.variables], transforms)
+    transforms = dict(zip(model.columns, [*model.transforms, *model.exog_transforms], strict=True))
+    everything = apply_transforms(train_levels[model.columns], transforms)
+    transformed = everything[model.variables]
+    exog = everything[model.exog_variables] if model.exog_variables else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = fit_var(transformed, model.lag_order, model.trend, model.deterministic)
+        results = fit_var(transformed, model.lag_order, model.trend, model.deterministic, exog)
     k = len(model.variables)
-    stacked = np.vstack([model.trend_coefs.reshape(-1, k), model.dummy_coefs])  # statsmodels' exog: trend, dummies
+    # statsmodels' exog: trend, dummies, exogenous variables
+    stacked = np.vstack([model.trend_coefs.reshape(-1, k), model.dummy_coefs, model.exog_coefs])
     pairs = [
         (np.asarray(results.coefs).reshape(model.coefs.shape), model.coefs),
         (np.asarray(results.coefs_exog).T.reshape(-1, k), stacked),
@@ -214,7 +217,7 @@ def version_estimation(version) -> VersionEstimation:
             continue
         rebuilt = refit(model, levels)
         fits[origin] = estimation_output(rebuilt.results, list(model.variables), model.trend,
-                                         model.deterministic.names(model.freq))  # fmt: skip
+                                         [*model.deterministic.names(model.freq), *model.exog_variables])  # fmt: skip
         reproduces = reproduces and rebuilt.matches
     return VersionEstimation(fits, stored=False, reproduces=reproduces)
 
@@ -479,24 +482,34 @@ def baseline_forecasts(
     lag_order: int,
     deterministic: Deterministic | None = None,
     freq: str | None = None,
+    exog_levels: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Level point forecasts of the random walk (no change) and of a per-series AR(p) with the same transform and
-    the same deterministic terms (the VAR's seasonal and date dummies too, so that the comparison is fair)."""
-    names = list(train_levels.columns)
+    the same regressors as the VAR (its seasonal and date dummies, and its exogenous variables: `exog_levels`, their
+    levels over the training and forecast rows, transformed by `transforms`), so that the comparison is fair."""
+    exog_names = list(exog_levels.columns) if exog_levels is not None else []
+    names = [c for c in train_levels.columns if c not in exog_names]
     last = train_levels.iloc[-1]
     index = pd.RangeIndex(steps)
     random_walk = pd.DataFrame({name: np.full(steps, last[name]) for name in names}, index=index)
+    exog_transformed = apply_transforms(exog_levels, transforms) if exog_names else None
     ar = {}
     for name in names:
         transformed = apply_transforms(train_levels[[name]], {name: transforms[name]})[name]
+        if exog_transformed is not None:  # the dates both have (a differenced regressor starts a row later)
+            transformed = transformed[transformed.index.isin(exog_transformed.index)]
         series = transformed.to_numpy()
         p = max(lag_order, 1)
-        exog = future = None
-        if deterministic:
-            dates = pd.DatetimeIndex(transformed.index)
-            offset = pd.tseries.frequencies.to_offset(freq)
-            exog = deterministic.columns(dates)
-            future = deterministic.columns(pd.date_range(dates[-1] + offset, periods=steps, freq=offset))
+        dates = pd.DatetimeIndex(transformed.index)
+        offset = pd.tseries.frequencies.to_offset(freq) if freq else None
+        ahead = pd.date_range(dates[-1] + offset, periods=steps, freq=offset) if offset is not None else None
+        blocks = [deterministic.columns(dates)] if deterministic else []
+        future_blocks = [deterministic.columns(ahead)] if deterministic else []
+        if exog_transformed is not None:
+            blocks.append(exog_transformed.reindex(dates).to_numpy(dtype=float))
+            future_blocks.append(exog_transformed.reindex(ahead).to_numpy(dtype=float))
+        exog = np.column_stack(blocks) if blocks else None
+        future = np.column_stack(future_blocks) if future_blocks else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fitted = AutoReg(series, lags=p, trend=trend, exog=exog).fit()

@@ -28,6 +28,7 @@ from varlib._version import __version__
 from varlib.analysis import estimation_document
 from varlib.artifact import VersionSummary
 from varlib.errors import (
+    API_INPUTS,
     Forbidden,
     IntegrityError,
     InvalidInput,
@@ -37,6 +38,7 @@ from varlib.errors import (
     VarlibError,
     VersionExists,
 )
+from varlib.exog import MAX_PATH_ROWS, path_from_rows
 from varlib.model import MAX_FORECAST_STEPS, MIN_ALPHA, forecast_file_name, interval_level
 from varlib.naming import MODEL_NAME_REGEX, VERSION_OR_LATEST_REGEX
 from varlib.registry import ModelRegistry
@@ -156,6 +158,22 @@ class ForecastCell(BaseModel):
     actual: float | None = Field(None, description="the test data's value where the step falls inside it")
 
 
+class ForecastRequest(BaseModel):
+    steps: int = Field(ge=1, le=MAX_FORECAST_STEPS, description="steps after the end of the data (or training rows)")
+    alpha: float = Field(0.05, ge=MIN_ALPHA, lt=1, description="1 - interval level: 0.05 gives 95%")
+    origin: Literal["data", "train"] | None = Field(None, description="data (default) or train, as in the GET")
+    exog: list[dict[str, Any]] | None = Field(
+        None, max_length=MAX_PATH_ROWS,
+        description="the exogenous variables' future values in levels: a row per forecast date, "
+        "{'date': '2009-10-01', VARIABLE: value, ...}",
+    )  # fmt: skip
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "steps": 2, "alpha": 0.05,
+        "exog": [{"date": "2009-10-01", "tbilrate": 0.1}, {"date": "2010-01-01", "tbilrate": 0.25}],
+    }]})  # fmt: skip
+
+
 class ForecastResponse(BaseModel):
     name: str
     version: str = Field(description="the concrete version served (latest resolved)")
@@ -170,6 +188,9 @@ class ForecastResponse(BaseModel):
         description="the version was stored before production fits: its forecasts start after its training rows"
     )
     variables: list[str]
+    exog_variables: list[str] = Field(
+        default_factory=list, description="the exogenous variables whose path the forecast is conditioned on"
+    )
     forecast: list[dict[str, Any]] = Field(
         description="one row per step: {'date': ISO date, VARIABLE: {point, lower, upper[, actual]}}"
     )
@@ -300,7 +321,8 @@ def create_app(
         status, code = next(
             (value for kind, value in ERROR_STATUS.items() if isinstance(exc, kind)), (500, "internal_error")
         )
-        response = _error(status, code, str(exc))
+        message = exc.worded(API_INPUTS) if isinstance(exc, InvalidInput) else str(exc)
+        response = _error(status, code, message)
         if status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
@@ -400,18 +422,45 @@ def create_app(
         With `Accept: text/csv`, the same CSV as `python -m varlib forecast ... --csv`. A forecast beyond the
         service's limit of steps × variables² (VARLIB_MAX_FORECAST_CELLS) is refused with 422 before it runs.
         """
+        return await forecast_response(request, name, version, steps, alpha, origin, None)
+
+    @app.post(
+        "/models/{name}/versions/{version}/forecast",
+        response_model=ForecastResponse,
+        responses={**ERROR_RESPONSES, **auth_responses,
+                   200: {"content": {"text/csv": {}}, "description": "JSON, or CSV on request"}},
+        tags=["forecast"],
+        dependencies=reads,
+    )  # fmt: skip
+    async def forecast_with_path(request: Request, name: ModelName, version: VersionText, body: ForecastRequest) -> Any:
+        """Forecasts as the GET gives them, with the future values of the model's exogenous variables in the body.
+
+        A version with exogenous variables forecasts ahead only with their path: a row per forecast date, in levels,
+        dated as the data are (2009-10-01 or 2009Q4). A missing variable or date is refused with 422 naming it.
+        From the end of the training rows (`origin: train`), their test data are used where no path is given.
+        """
+        exog_path = path_from_rows(body.exog, "the body's exog rows") if body.exog is not None else None
+        return await forecast_response(request, name, version, body.steps, body.alpha, body.origin, exog_path)
+
+    async def forecast_response(
+        request: Request, name: str, version: str, steps: int, alpha: float, origin: str | None, exog_path: Any
+    ) -> Any:
         loaded = await version_of(name, version)
         loaded.limits.check_forecast(steps, loaded.model.k)  # refused at once, before any work
         fit = loaded.fit_for(origin)
+        if exog_path is not None and not fit.exog_variables:
+            raise InvalidInput(f"{name} {loaded.version} has no exogenous variables: leave exog out of the body.")
         if "text/csv" in request.headers.get("accept", ""):
-            text = await computed(lambda: loaded.forecast(steps, alpha, origin).to_csv(loaded.test_levels))
+            text = await computed(lambda: loaded.forecast(steps, alpha, origin, exog_path).to_csv(loaded.test_levels))
             filename = forecast_file_name(name, str(loaded.version), fit.origin, alpha)
             return Response(
                 text,
                 media_type="text/csv",
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
-        records = await computed(lambda: loaded.forecast(steps, alpha, origin).to_records(loaded.test_levels))
+        records = await computed(
+            lambda: loaded.forecast(steps, alpha, origin, exog_path).to_records(loaded.test_levels)
+        )
         body = {
             "name": name,
             "version": str(loaded.version),
@@ -421,6 +470,7 @@ def create_app(
             "origin": fit.origin,
             "evaluation_only": loaded.evaluation_only,
             "variables": loaded.model.variables,
+            "exog_variables": fit.exog_variables,
             "forecast": records,
         }
         # Returned as is: the body is built to the schema above, and re-validating it would double the cost.

@@ -56,14 +56,15 @@ from varlib.model import (
     iso_timestamp,
 )
 from varlib.naming import MODEL_NAME_PATTERN, Version
-from varlib.training import CRITERIA, TrainResult, TrainSpec
+from varlib.training import CRITERIA, MAX_EXOG, TrainResult, TrainSpec
 from varlib.transforms import TRANSFORMS
 
 MODEL_FORMAT = "varlib.var-model"
 MANIFEST_FORMAT = "varlib.manifest"
 FORMAT_VERSION = 2  # of model.json; 2: the production fit (on all rows) next to the evaluation fit
-# 3: seasonal and date dummies. Written only by versions that have them, so that a reader of format 2 (a replica
-# not yet upgraded) refuses those plainly instead of forecasting without them, and reads every other version.
+# 3: seasonal and date dummies, exogenous variables. Written only by versions that have them, so that a reader of
+# format 2 (a replica not yet upgraded) refuses those plainly instead of forecasting without them, and reads every
+# other version.
 DUMMIES_FORMAT_VERSION = 3
 READABLE_MODEL_VERSIONS = (1, 2, 3)  # 1: the evaluation fit only
 MANIFEST_FORMAT_VERSION = 2  # 2: each object's key, and the publish sequence
@@ -129,14 +130,35 @@ def _production_document(result: TrainResult) -> dict[str, Any]:
         "last_levels": production.last_levels.tolist(),
         "last_date": iso_timestamp(production.last_date),
         "stability": _stability_document(result.production_stability),
-    } | ({"dummy_coefs": production.dummy_coefs.tolist()} if production.deterministic else {})
+    } | _regressors_document(production)
+
+
+def has_regressors(model: VarModel) -> bool:
+    """Whether a fit has terms beyond the trend (dummies, exogenous variables): stored in format 3."""
+    return bool(model.deterministic) or bool(model.exog_variables)
+
+
+def _regressors_document(model: VarModel) -> dict[str, Any]:
+    """Format 3's coefficients of the dummies and exogenous variables of a fit, and the exogenous variables' last
+    levels (where their differences start)."""
+    if not has_regressors(model):
+        return {}
+    return {"dummy_coefs": model.dummy_coefs.tolist(), "exog_coefs": model.exog_coefs.tolist(),
+            "last_exog_levels": model.last_exog_levels.tolist()}  # fmt: skip
 
 
 def _dummies_document(model: VarModel) -> dict[str, Any]:
-    """Format 3's seasonal and date dummies of the evaluation fit (the production fit has the same terms)."""
-    if not model.deterministic:
+    """Format 3's terms of the evaluation fit (the production fit has the same terms)."""
+    if not has_regressors(model):
         return {}
-    return {"deterministic": model.deterministic.to_document(), "dummy_coefs": model.dummy_coefs.tolist()}
+    return {"deterministic": model.deterministic.to_document()} | _regressors_document(model)
+
+
+def _exog_document(model: VarModel) -> dict[str, Any]:
+    if not has_regressors(model):
+        return {}
+    return {"exog": {"variables": model.exog_variables,
+                     "transforms": dict(zip(model.exog_variables, model.exog_transforms, strict=True))}}  # fmt: skip
 
 
 MAX_STORED_ESTIMATION_COEFFICIENTS = 25_000  # K²·p up to which model.json holds the estimation output
@@ -163,7 +185,7 @@ def model_document(
         raise ValueError("a version is published with its production fit")
     return {
         "format": MODEL_FORMAT,
-        "format_version": DUMMIES_FORMAT_VERSION if model.deterministic else FORMAT_VERSION,
+        "format_version": DUMMIES_FORMAT_VERSION if has_regressors(model) else FORMAT_VERSION,
         "name": name,
         "version": str(version),
         "created": created,
@@ -207,7 +229,7 @@ def model_document(
         },
         "stability": _stability_document(result.stability),
         "packages": _package_versions(),
-    } | ({"lineage": result.lineage} if result.lineage else {}) | (
+    } | _exog_document(model) | ({"lineage": result.lineage} if result.lineage else {}) | (
         {"estimation": {"fits": {origin: estimation_document(output) for origin, output in result.estimation.items()}}}
         if result.estimation and stores_estimation(model.k, model.lag_order) else {})  # fmt: skip
 
@@ -388,12 +410,18 @@ def check_model_document(document: dict[str, Any], key: str, limits: Limits = DE
     if sorted(transforms) != sorted(variables) or not all(t in TRANSFORMS for t in transforms.values()):
         top.fail("must give one of " + ", ".join(TRANSFORMS) + " for each variable", "transforms")
     trend = params.choice("trend", TRENDS)
-    deterministic = _check_deterministic(params, document, key) if format_version >= 3 else Deterministic()
-    _check_parameters(params, p, k, trend, deterministic.count)
+    deterministic, exog = Deterministic(), []
+    if format_version >= DUMMIES_FORMAT_VERSION:
+        deterministic = _check_deterministic(params, document)
+        exog = _check_exog(top, variables)
+        if not deterministic and not exog:
+            top.fail("holds neither dummies nor exogenous variables (format 3 is for versions with them)", "exog")
+    regressors = (deterministic.count, len(exog)) if format_version >= DUMMIES_FORMAT_VERSION else None
+    _check_parameters(params, p, k, trend, regressors)
     params.choice("chosen_by", (*CRITERIA, "fixed"))
     if format_version >= 2:
         production = top.sub("production")
-        _check_parameters(production, p, k, trend, deterministic.count)
+        _check_parameters(production, p, k, trend, regressors)
         sample = production.sub("sample")
         _timestamp(sample, "start")
         _timestamp(sample, "end")
@@ -448,10 +476,22 @@ def check_model_document(document: dict[str, Any], key: str, limits: Limits = DE
             estimation.fail("names a fit other than train and data", "fits")
         for origin in fits:
             _check_estimation(estimation.sub("fits").sub(origin), variables, p, trend,
-                              deterministic.names(frequency))  # fmt: skip
+                              [*deterministic.names(frequency), *exog])  # fmt: skip
 
 
-def _check_deterministic(params: Fields, document: dict[str, Any], key: str) -> Deterministic:
+def _check_exog(top: Fields, variables: list[str]) -> list[str]:
+    """Format 3's exogenous variables: distinct names that are not the model's variables, a transform each."""
+    exog = top.sub("exog")
+    names = exog.items("variables", MAX_EXOG, lambda v: is_text(v, MAX_NAME) and v != "", "names")
+    if len(set(names)) != len(names) or set(names) & set(variables):
+        exog.fail("must name distinct columns that are not the model's variables", "variables")
+    transforms = exog.mapping("transforms", MAX_EXOG)
+    if sorted(transforms) != sorted(names) or not all(t in TRANSFORMS for t in transforms.values()):
+        exog.fail("must give one of " + ", ".join(TRANSFORMS) + " for each exogenous variable", "transforms")
+    return list(names)
+
+
+def _check_deterministic(params: Fields, document: dict[str, Any]) -> Deterministic:
     """Format 3's seasonal and date dummies: seasons of the data's frequency, at most MAX_DUMMIES dated dummies."""
     terms = params.sub("deterministic")
     seasons = terms.get("seasons")
@@ -462,13 +502,10 @@ def _check_deterministic(params: Fields, document: dict[str, Any], key: str) -> 
         terms.fail("does not match the data's frequency", "seasons")
     dummies = terms.items("dummies", MAX_DUMMIES, lambda d: isinstance(d, dict), "dummies")
     for entry in dummies:
-        row = Fields(entry, key, "model.deterministic.dummies[]")
+        row = Fields(entry, params.key, "model.deterministic.dummies[]")
         row.choice("kind", DUMMY_KINDS)
         _timestamp(row, "date")
-    result = Deterministic.from_document({"seasons": seasons, "dummies": dummies})
-    if not result:
-        terms.fail("holds no term (format 3 is for versions with dummies)", "dummies")
-    return result
+    return Deterministic.from_document({"seasons": seasons, "dummies": dummies})
 
 
 def _check_estimation(fit: Fields, variables: list[str], p: int, trend: str, extra_terms: list[str]) -> None:
@@ -495,12 +532,15 @@ def _check_estimation(fit: Fields, variables: list[str], p: int, trend: str, ext
     fit.boolean("centered")
 
 
-def _check_parameters(params: Fields, p: int, k: int, trend: str, dummies: int = 0) -> None:
-    """A fit's parameters (the evaluation fit's `model`, or `production`): shapes for p lags of k variables."""
+def _check_parameters(params: Fields, p: int, k: int, trend: str, regressors: tuple[int, int] | None = None) -> None:
+    """A fit's parameters (the evaluation fit's `model`, or `production`): shapes for p lags of k variables, and in
+    format 3 for its (dummies, exogenous variables)."""
     n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
     shapes = [("coefs", (p, k, k)), ("trend_coefs", (n_trend, k)), ("sigma_u", (k, k)),
-              ("last_observations", (p, k)), ("last_levels", (k,))] + ([("dummy_coefs", (dummies, k))]
-                                                                        if dummies else [])  # fmt: skip
+              ("last_observations", (p, k)), ("last_levels", (k,))]  # fmt: skip
+    if regressors is not None:
+        dummies, exog = regressors
+        shapes += [("dummy_coefs", (dummies, k)), ("exog_coefs", (exog, k)), ("last_exog_levels", (exog,))]
     for field_name, shape in shapes:
         if not nested_numbers(params.get(field_name), shape):
             params.fail(f"does not have shape {shape} of finite numbers", field_name)
@@ -581,6 +621,8 @@ def _fit_from(document: dict[str, Any], params: dict[str, Any], origin: str) -> 
     trend = document["model"]["trend"]
     n_trend = {"n": 0, "c": 1, "ct": 2}[trend]
     deterministic = deterministic_of(document)
+    exog = document["exog"] if document["format_version"] >= DUMMIES_FORMAT_VERSION else {"variables": []}
+    m = len(exog["variables"])
 
     def array(field: str, shape: tuple[int, ...]) -> np.ndarray:
         return np.asarray(params[field], dtype=float).reshape(shape)
@@ -599,7 +641,11 @@ def _fit_from(document: dict[str, Any], params: dict[str, Any], origin: str) -> 
         freq=document["data"]["frequency"],
         origin=origin,
         deterministic=deterministic,
-        dummy_coefs=array("dummy_coefs", (deterministic.count, k)) if deterministic else np.zeros((0, k)),
+        dummy_coefs=array("dummy_coefs", (deterministic.count, k)) if "dummy_coefs" in params else np.zeros((0, k)),
+        exog_variables=list(exog["variables"]),
+        exog_transforms=[exog["transforms"][x] for x in exog["variables"]],
+        exog_coefs=array("exog_coefs", (m, k)) if m else np.zeros((0, k)),
+        last_exog_levels=array("last_exog_levels", (m,)) if m else np.zeros(0),
     )
 
 
@@ -622,7 +668,18 @@ def frame_from_csv(data: bytes, key: str, variables: list[str], freq: str) -> pd
 
 
 LIVE_FIELDS = ("deprecated", "aliases")
-MAX_TERMS_WORDS = 2000  # seasonal dummies and MAX_DUMMIES date dummies, in words
+MAX_TERMS_WORDS = 4000  # seasonal dummies, MAX_DUMMIES date dummies and MAX_EXOG exogenous variables, in words
+
+
+def terms_of(document: dict[str, Any]) -> str:
+    """A checked model.json's terms beyond the trend in words: 'seasonal dummies (quarterly, centred), exogenous
+    oil (diff)'; "" for none."""
+    words = deterministic_of(document).describe(document["data"]["frequency"])
+    if document["format_version"] >= DUMMIES_FORMAT_VERSION and document["exog"]["variables"]:
+        exog = document["exog"]
+        listed = "exogenous " + ", ".join(f"{x} ({exog['transforms'][x]})" for x in exog["variables"])
+        words = f"{words}, {listed}" if words else listed
+    return words
 
 
 def deterministic_of(document: dict[str, Any]) -> Deterministic:
@@ -685,7 +742,7 @@ class VersionSummary:
             production="production" in document,
             created_by=document.get("created_by", ""),
             parent=_parent_of(document),
-            terms=deterministic_of(document).describe(data["frequency"]),
+            terms=terms_of(document),
         )
 
     @classmethod
@@ -779,13 +836,22 @@ class ModelVersion:
             return self.model
         return self.production
 
-    def forecast(self, steps: int, alpha: float = 0.05, origin: str | None = None) -> Forecast:
-        """Level forecasts from `origin` (see fit_for); the Forecast says which origin it holds."""
-        return self.fit_for(origin).forecast(steps, alpha, self.limits)
+    def forecast(
+        self, steps: int, alpha: float = 0.05, origin: str | None = None, exog_path: pd.DataFrame | None = None
+    ) -> Forecast:
+        """Level forecasts from `origin` (see fit_for); the Forecast says which origin it holds. With exogenous
+        variables, their path over the forecast dates (levels); from the training rows it defaults to their test
+        data, where the steps stay within them."""
+        fit = self.fit_for(origin)
+        if exog_path is None and fit.exog_variables and fit.origin == ORIGIN_TRAIN and self.test_levels is not None:
+            exog_path = self.test_levels[fit.exog_variables]
+        return fit.forecast(steps, alpha, self.limits, exog_path=exog_path)
 
-    def forecast_csv(self, steps: int, alpha: float = 0.05, origin: str | None = None) -> str:
+    def forecast_csv(
+        self, steps: int, alpha: float = 0.05, origin: str | None = None, exog_path: pd.DataFrame | None = None
+    ) -> str:
         """The forecast as CSV, with the test actuals where the steps overlap them."""
-        return self.forecast(steps, alpha, origin).to_csv(self.test_levels)
+        return self.forecast(steps, alpha, origin, exog_path).to_csv(self.test_levels)
 
     @property
     def levels(self) -> pd.DataFrame | None:
@@ -810,18 +876,20 @@ class ModelVersion:
         meta = self.metadata
         chosen_by = meta["model"]["chosen_by"]
         fixed = chosen_by == "fixed"
+        model = self.model
+        dummies = {kind: [period_label(d.date, model.freq) for d in model.deterministic.dummies if d.kind == kind]
+                   for kind in (IMPULSE, STEP)}  # fmt: skip
         return TrainSpec(
             variables=list(meta["variables"]),
-            transforms=dict(meta["transforms"]),
+            transforms=dict(meta["transforms"]) | dict(zip(model.exog_variables, model.exog_transforms, strict=True)),
             test_size=int(meta["data"]["test"]["rows"]),
             max_lags=int(meta["lag_selection"]["max_lags"]),
             criterion=None if fixed else chosen_by,
             lags=int(meta["model"]["lag_order"]) if fixed else None,
             trend=meta["model"]["trend"],
             alpha=float(meta["test"]["alpha"]),
-            seasonal=bool(self.model.deterministic.seasons),
-            impulse_dummies=[period_label(d.date, self.model.freq) for d in self.model.deterministic.dummies
-                             if d.kind == IMPULSE],
-            step_dummies=[period_label(d.date, self.model.freq) for d in self.model.deterministic.dummies
-                          if d.kind == STEP],
-        )  # fmt: skip
+            seasonal=bool(model.deterministic.seasons),
+            impulse_dummies=dummies[IMPULSE],
+            step_dummies=dummies[STEP],
+            exog=list(model.exog_variables),
+        )

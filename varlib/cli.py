@@ -36,6 +36,7 @@ from varlib.data import (
 )
 from varlib.deterministic import split_dates
 from varlib.errors import CLI_INPUTS, InvalidInput, VarlibError
+from varlib.exog import read_path_csv
 from varlib.formats import chosen_by_words, estimation_text, stability_words, terms_words
 from varlib.model import ORIGIN_DATA, ORIGINS, TRENDS, Forecast
 from varlib.model import iso_timestamp as model_timestamp
@@ -98,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--csv", type=Path, help="a CSV file with a date column and numeric columns")
     source.add_argument("--xlsx", type=Path, help="an Excel workbook (.xlsx): a sheet with a date column and numbers")
     add_reading_options(fit)
-    fit.add_argument("--columns", help="comma-separated variables (default: all)")
+    fit.add_argument("--columns", help="comma-separated variables (default: all but --exog)")
+    fit.add_argument("--exog", help="comma-separated exogenous variables from the data (R vars' exogen=): regressors "
+                     "of every equation; forecasts ahead need their future values (forecast --exog-path)")  # fmt: skip
     fit.add_argument(
         "--transform", default="none", help="none|diff|log|logdiff for all, or per variable: a=logdiff,b=diff"
     )
@@ -147,6 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
         "train: from the end of the training rows, with the evaluation fit, against the test data",
     )
     forecast.add_argument("--csv", type=Path, help="write the forecast to this CSV file")
+    forecast.add_argument("--exog-path", type=Path,
+                          help="for a model with exogenous variables: a CSV of their future values in levels, a date "
+                          "column then a column per variable, a row per forecast date (from the end of the training "
+                          "rows, their test data are used)")  # fmt: skip
     forecast.add_argument("--json", action="store_true")
 
     renew = commands.add_parser("refresh", help="refit a stored version's specification on new data, and compare")
@@ -312,11 +319,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
-    dataset = _load_data(args, columns)
-    variables = columns or dataset.variables
+    exog = [c.strip() for c in args.exog.split(",") if c.strip()] if args.exog else []
+    dataset = _load_data(args, [*columns, *[x for x in exog if x not in columns]] if columns else None)
+    variables = columns or [v for v in dataset.variables if v not in exog]
     spec = TrainSpec.build(
         variables,
-        parse_transforms(args.transform, variables),
+        parse_transforms(args.transform, [*variables, *exog]),
         test_size=args.test_size,
         max_lags=args.max_lags,
         criterion=None if args.lags is not None else args.ic,
@@ -326,6 +334,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         seasonal=args.seasonal,
         impulse_dummies=[d for text in args.dummy for d in split_dates(text)],
         step_dummies=[d for text in args.step_dummy for d in split_dates(text)],
+        exog=exog,
     )
     registry = _registry(args) if args.publish else None
     if registry is not None:
@@ -389,7 +398,7 @@ def format_train(result: TrainResult) -> str:
         marks[column] = [f"{v:.6g}{' *' if p == best else ''}" for p, v in table[column].items()]
     lines = ["Lag selection (* = minimum):", marks.to_string()]
     by = "fixed" if result.chosen_by == "fixed" else result.chosen_by.upper()
-    terms = terms_words(result.model.trend, result.model.deterministic.describe(result.model.freq))
+    terms = terms_words(result.model.trend, result.model.regressors_words())
     lines.append(f"\nChosen lag order: p = {result.model.lag_order} ({by}); deterministic terms: {terms}.")
     state = "stable" if result.stability.stable else "NOT stable"
     lines.append(f"Stability: {state} (largest companion eigenvalue modulus {result.stability.max_modulus:.4f}).")
@@ -466,7 +475,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             ),
             f"variables: {', '.join(f'{v} ({t})' for v, t in meta['transforms'].items())}",
             f"lag order {meta['model']['lag_order']} {chosen_by_words(meta['model']['chosen_by'])}, "
-            f"deterministic terms: {terms_words(model.trend, model.deterministic.describe(model.freq))}",
+            f"deterministic terms: {terms_words(model.trend, model.regressors_words())}",
             f"train {meta['data']['train']['start']} to {meta['data']['train']['end']}, "
             f"test {meta['data']['test']['start']} to {meta['data']['test']['end']}",
             f"evaluation fit {stability_words(meta['stability']['stable'])}",
@@ -489,7 +498,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     version = _registry(args).load(args.name, args.version)
-    forecast = version.forecast(args.steps, args.alpha, args.origin)
+    exog_path = read_path_csv(args.exog_path) if args.exog_path is not None else None
+    if exog_path is not None and not version.model.exog_variables:
+        raise InvalidInput(f"--exog-path: {version.name} {version.version} has no exogenous variables; leave it out.")
+    forecast = version.forecast(args.steps, args.alpha, args.origin, exog_path)
     csv_text = forecast.to_csv(version.test_levels)
     if args.csv is not None:
         try:

@@ -62,6 +62,8 @@ LIBRARY_INPUTS = {
     "seasonal": "seasonal=True",
     "dummy": "impulse dummy",
     "step_dummy": "step dummy",
+    "exog": "exog",
+    "exog_path": "exog_path",
 }
 CLI_INPUTS = {
     "date_order": "--date-order day-first or --date-order month-first",
@@ -81,6 +83,8 @@ CLI_INPUTS = {
     "seasonal": "--seasonal",
     "dummy": "--dummy",
     "step_dummy": "--step-dummy",
+    "exog": "--exog",
+    "exog_path": "--exog-path",
 }
 DASHBOARD_INPUTS = {
     "date_order": "day-first or month-first in the Date order field",
@@ -100,6 +104,12 @@ DASHBOARD_INPUTS = {
     "seasonal": "the Seasonal dummies box",
     "dummy": "Impulse dummy",
     "step_dummy": "Step dummy",
+    "exog": "the Exogenous variables field",
+    "exog_path": "the table of the exogenous variables' future values",
+}
+# The REST service: the forecast request's body fields.
+API_INPUTS = {
+    "exog_path": 'the body\'s exog rows ([{"date": ..., VARIABLE: value}, ...])',
 }
 
 

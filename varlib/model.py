@@ -16,8 +16,9 @@ from statsmodels.tsa.vector_ar import var_model
 
 from varlib.deterministic import Deterministic
 from varlib.errors import InvalidInput
+from varlib.exog import align_path
 from varlib.limits import DEFAULT_LIMITS, Limits
-from varlib.transforms import is_differenced, to_working_scale, working_to_levels
+from varlib.transforms import is_differenced, is_log, to_working_scale, working_to_levels
 
 TRENDS = ("n", "c", "ct")
 ORIGIN_DATA = "data"  # the production fit, forecasting from the last row of the data
@@ -46,6 +47,12 @@ class VarModel:
     # Seasonal and date dummies after the trend, and their coefficients (count, K); none for most models.
     deterministic: Deterministic = field(default_factory=Deterministic)
     dummy_coefs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # Exogenous variables (regressors at time t, transformed), their coefficients (m, K) and last levels (m,):
+    # forecasts need their future values, a path in levels from the analyst.
+    exog_variables: list[str] = field(default_factory=list)
+    exog_transforms: list[str] = field(default_factory=list)
+    exog_coefs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    last_exog_levels: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _dates: dict[int, pd.DatetimeIndex] = field(default_factory=dict, repr=False, compare=False)
     _columns: pd.Index | None = field(default=None, repr=False, compare=False)
 
@@ -56,6 +63,21 @@ class VarModel:
     @property
     def k(self) -> int:
         return len(self.variables)
+
+    def regressors_words(self) -> str:
+        """The terms beyond the trend in words: 'seasonal dummies (quarterly, centred), exogenous oil (diff)'."""
+        words = [self.deterministic.describe(self.freq)] if self.deterministic else []
+        if self.exog_variables:
+            words.append(
+                "exogenous "
+                + ", ".join(f"{x} ({t})" for x, t in zip(self.exog_variables, self.exog_transforms, strict=True))
+            )
+        return ", ".join(words)
+
+    @property
+    def columns(self) -> list[str]:
+        """The data's columns the model uses (and its stored data hold): the variables, then the exogenous ones."""
+        return [*self.variables, *self.exog_variables]
 
     def forecast_dates(self, steps: int) -> pd.DatetimeIndex:
         # Cached: a served version is asked for the same horizons again and again.
@@ -70,18 +92,21 @@ class VarModel:
     def __post_init__(self) -> None:
         if self.dummy_coefs.size == 0:
             self.dummy_coefs = np.zeros((self.deterministic.count, len(self.variables)))
+        if self.exog_coefs.size == 0:
+            self.exog_coefs = np.zeros((len(self.exog_variables), len(self.variables)))
 
-    def transformed_forecast(self, steps: int) -> np.ndarray:
+    def transformed_forecast(self, steps: int, exog_path: pd.DataFrame | None = None) -> np.ndarray:
         """Point forecasts of the transformed series, steps x K (statsmodels' recursion)."""
-        exog = self._future_deterministic(steps)
+        exog = self._future_regressors(steps, exog_path)
         trend_coefs = self.trend_coefs
-        if self.dummy_coefs.size:  # statsmodels' exog order: trend, then the dummies
-            trend_coefs = np.vstack([trend_coefs.reshape(-1, self.k), self.dummy_coefs])
+        if self.dummy_coefs.size or self.exog_coefs.size:  # statsmodels' exog order: trend, dummies, exogenous
+            trend_coefs = np.vstack([trend_coefs.reshape(-1, self.k), self.dummy_coefs, self.exog_coefs])
         y = self.last_observations if self.lag_order else np.zeros((0, self.k))
         return var_model.forecast(y, self.coefs, trend_coefs if trend_coefs.size else None, steps, exog)
 
-    def _future_deterministic(self, steps: int) -> np.ndarray | None:
-        """The trend, seasonal and date dummy columns over the forecast dates: they extend themselves."""
+    def _future_regressors(self, steps: int, exog_path: pd.DataFrame | None) -> np.ndarray | None:
+        """The trend, seasonal and date dummy columns over the forecast dates (they extend themselves), then the
+        exogenous variables' path, transformed."""
         columns = []
         if self.trend.startswith("c"):
             columns.append(np.ones(steps))
@@ -89,7 +114,43 @@ class VarModel:
             columns.append(np.arange(self.n_totobs + 1, self.n_totobs + 1 + steps, dtype=float))
         if self.deterministic:
             columns.extend(self.deterministic.columns(self.forecast_dates(steps)).T)
+        if self.exog_variables:
+            columns.extend(self.exog_future(steps, exog_path).T)
         return np.column_stack(columns) if columns else None
+
+    def exog_future(self, steps: int, exog_path: pd.DataFrame | None) -> np.ndarray:
+        """The exogenous variables' path (levels, one column each, indexed by date) over the forecast dates,
+        transformed as in the fit, steps x m. Every date must have a value: a missing one is named."""
+        dates = self.forecast_dates(steps)
+        span = f"{iso_date(dates[0])} to {iso_date(dates[-1])}"
+        names = ", ".join(self.exog_variables)
+        if exog_path is None:
+            raise InvalidInput(f"The model has exogenous variables ({names}): give their values for the forecast "
+                               f"dates, {span} ({{input:exog_path}}).")  # fmt: skip
+        missing = [x for x in self.exog_variables if x not in exog_path.columns]
+        if missing:
+            raise InvalidInput(f"{{input:exog_path}}: no values of the exogenous variable {missing[0]!r}; give them "
+                               f"for the forecast dates, {span}.")  # fmt: skip
+        path = exog_path[self.exog_variables]
+        if not isinstance(path.index, pd.DatetimeIndex):
+            raise InvalidInput("{input:exog_path}: the exogenous variables' values must be indexed by date.")
+        values = align_path(path, dates, self.freq).to_numpy(dtype=float)
+        for j, name in enumerate(self.exog_variables):
+            absent = np.flatnonzero(~np.isfinite(values[:, j]))
+            if len(absent):
+                step = int(absent[0])
+                raise InvalidInput(
+                    f"{{input:exog_path}}: no value of the exogenous variable {name!r} for {iso_date(dates[step])} "
+                    f"(forecast step {step + 1} of {steps}); give its values for {span}."
+                )
+            transform = self.exog_transforms[j]
+            if is_log(transform) and (values[:, j] <= 0).any():
+                step = int(np.flatnonzero(values[:, j] <= 0)[0])
+                raise InvalidInput(
+                    f"{{input:exog_path}}: the exogenous variable {name!r} is {values[step, j]:g} at "
+                    f"{iso_date(dates[step])}, but its {transform} transform needs positive values."
+                )
+        return transform_path(values, self.exog_transforms, self.last_exog_levels)
 
     def ma_coefficients(self, steps: int) -> np.ndarray:
         """Φ_0..Φ_{steps-1} of the MA(∞) form (works for p = 0, unlike statsmodels' ma_rep)."""
@@ -142,11 +203,15 @@ class VarModel:
             mse[h] = running
         return mse
 
-    def forecast(self, steps: int, alpha: float = 0.05, limits: Limits = DEFAULT_LIMITS) -> Forecast:
-        """Forecast in levels with (1 - alpha) intervals from the end of this fit's sample (see `origin`)."""
+    def forecast(
+        self, steps: int, alpha: float = 0.05, limits: Limits = DEFAULT_LIMITS, exog_path: pd.DataFrame | None = None
+    ) -> Forecast:
+        """Forecast in levels with (1 - alpha) intervals from the end of this fit's sample (see `origin`); a model
+        with exogenous variables needs their path over the forecast dates (conditional forecasts: the intervals
+        take the path as known)."""
         validate_forecast_args(steps, alpha)
         limits.check_forecast(steps, self.k)
-        transformed = self.transformed_forecast(steps)
+        transformed = self.transformed_forecast(steps, exog_path)
         working = to_working_scale(transformed, self.transforms, self.last_levels)
         sd = np.sqrt(self.working_scale_variance(steps))
         z = NormalDist().inv_cdf(1 - alpha / 2)
@@ -171,6 +236,22 @@ class VarModel:
 
     def stability(self) -> Stability:
         return stability_of(self.coefs)
+
+
+def iso_date(moment: pd.Timestamp) -> str:
+    return iso_timestamp(moment)
+
+
+def transform_path(values: np.ndarray, transforms: list[str], last_levels: np.ndarray) -> np.ndarray:
+    """Future levels (steps x m) on the transformed scale, continuing from `last_levels` (for differences)."""
+    out = np.array(values, dtype=float, copy=True)
+    for j, transform in enumerate(transforms):
+        column = np.log(out[:, j]) if is_log(transform) else out[:, j]
+        if is_differenced(transform):
+            start = np.log(last_levels[j]) if is_log(transform) else last_levels[j]
+            column = np.diff(np.concatenate([[start], column]))
+        out[:, j] = column
+    return out
 
 
 def validate_forecast_args(steps: int, alpha: float) -> None:

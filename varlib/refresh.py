@@ -105,8 +105,7 @@ def refresh(
         raise InvalidInput(f"The forecast comparison horizon must be a whole number from 1 to {MAX_COMPARE_STEPS}, "
                            f"got {compare_steps!r}.")  # fmt: skip
     label = f"{parent.name} {parent.version}"
-    variables = parent.model.variables
-    missing = [v for v in variables if v not in dataset.frame.columns]
+    missing = [v for v in parent.model.columns if v not in dataset.frame.columns]
     if missing:
         raise InvalidInput(
             f"{dataset.source}: no variable {missing[0]!r}, which {label} uses "
@@ -119,7 +118,7 @@ def refresh(
             f"{describe_frequency(parent.model.freq)} data; give data of that frequency, or choose {{input:aggregate}}."
         )
     stored = parent.levels
-    new = dataset.frame[variables]
+    new = dataset.frame[parent.model.columns]
     stored_end, new_end = stored.index[-1], new.index[-1]
     if new_end < stored_end:
         raise InvalidInput(
@@ -166,6 +165,9 @@ def refresh(
     if parent.evaluation_only:
         notes.append(f"{label} has the evaluation fit only, so the forecast revision compares with its forecast "
                      "from the end of its training rows")  # fmt: skip
+    if result.model.exog_variables:
+        notes.append("the forecast revision holds the exogenous variables (" + ", ".join(result.model.exog_variables)
+                     + ") at their last value beyond the data")  # fmt: skip
     if reselect and result.model.lag_order != stored_p:
         notes.append(f"the lag order changed from {stored_p} to {result.model.lag_order} ({result.chosen_by})")
     refreshed = RefreshResult(parent, result, new_rows, revisions, comparison, parent_origin, not reselect, notes)
@@ -192,9 +194,23 @@ def _revisions(stored: pd.DataFrame, new: pd.DataFrame) -> list[DataRevision]:
     return revisions
 
 
+def _held_path(result: TrainResult) -> pd.DataFrame | None:
+    """The exogenous variables over the data and far ahead: their values, then their last value held."""
+    names = result.production.exog_variables
+    if not names:
+        return None
+    known = result.levels[names]
+    ahead = result.production.forecast_dates(MAX_COMPARE_STEPS)
+    return pd.concat([known, pd.DataFrame([known.iloc[-1].to_numpy()] * len(ahead), index=ahead, columns=names)])
+
+
 def _forecast_revision(parent: ModelVersion, result: TrainResult, steps: int, parent_origin: str) -> pd.DataFrame:
-    """The new production forecast against the parent's forecast for the same dates, per variable."""
-    new = result.production.forecast(steps, parent.metadata["test"]["alpha"])
+    """The new production forecast against the parent's forecast for the same dates, per variable.
+
+    Exogenous variables take their values in the new data where the parent's forecast overlaps them, and are held at
+    their last value beyond (an assumption of this comparison only, which the refresh's notes state)."""
+    exog_path = _held_path(result)
+    new = result.production.forecast(steps, parent.metadata["test"]["alpha"], exog_path=exog_path)
     parent_fit = parent.fit_for(parent_origin)
     first = new.point.index[0]
     ahead = parent_fit.forecast_dates(MAX_COMPARE_STEPS * 10)
@@ -204,7 +220,7 @@ def _forecast_revision(parent: ModelVersion, result: TrainResult, steps: int, pa
             "their forecasts."
         )
     gap = int(ahead.get_loc(first))
-    old: Forecast = parent_fit.forecast(gap + steps, new.alpha, parent.limits)
+    old: Forecast = parent_fit.forecast(gap + steps, new.alpha, parent.limits, exog_path=exog_path)
     rows = []
     for variable in new.variables:
         before = old.point[variable].iloc[gap:]

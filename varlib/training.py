@@ -17,6 +17,7 @@ from varlib.model import TRENDS, Forecast, Stability, VarModel, validate_forecas
 from varlib.transforms import apply_transforms, is_log, validate_transform
 
 CRITERIA = ("aic", "bic", "hqic", "fpe")
+MAX_EXOG = 20  # exogenous variables per model: regressors of every equation, each needing a path to forecast
 MAX_ABS_LEVEL = 1e100  # squares and cross-products of larger values overflow a float
 
 
@@ -35,6 +36,14 @@ class TrainSpec:
     seasonal: bool = False  # centred seasonal dummies for the data's frequency (monthly or quarterly)
     impulse_dummies: list[str] = field(default_factory=list)  # dates as typed: 1 there, 0 elsewhere
     step_dummies: list[str] = field(default_factory=list)  # dates as typed: 0 before, 1 from there on
+    # Exogenous variables from the data (R vars' exogen=): regressors at time t, transformed as `transforms` says;
+    # forecasts need their future values.
+    exog: list[str] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column of the data the model uses: the variables, then the exogenous ones."""
+        return [*self.variables, *self.exog]
 
     @property
     def dummy_dates(self) -> dict[str, list[str]]:
@@ -47,11 +56,12 @@ class TrainSpec:
         transform: str | dict[str, str] = "none",
         **options: object,
     ) -> TrainSpec:
-        """A spec with one transform for all variables, or a dict of them (missing ones: none)."""
+        """A spec with one transform for all variables (exogenous ones too), or a dict of them (missing ones: none)."""
+        columns = [*variables, *options.get("exog", [])]  # type: ignore[misc]
         if isinstance(transform, str):
-            transforms = dict.fromkeys(variables, transform)
+            transforms = dict.fromkeys(columns, transform)
         else:
-            transforms = {v: transform.get(v, "none") for v in variables}
+            transforms = {v: transform.get(v, "none") for v in columns}
         return cls(variables=list(variables), transforms=transforms, **options)
 
     def validate(self) -> None:
@@ -59,7 +69,18 @@ class TrainSpec:
             raise InvalidInput(f"A VAR needs at least 2 variables, got {len(self.variables)}.")
         if len(set(self.variables)) != len(self.variables):
             raise InvalidInput("Each variable may be chosen only once.")
-        for name in self.variables:
+        if not isinstance(self.exog, (list, tuple)) or not all(isinstance(x, str) for x in self.exog):
+            raise InvalidInput("Exogenous variables are a list of column names.")
+        both = [x for x in self.exog if x in self.variables]
+        if both:
+            raise InvalidInput(f"{both[0]!r} is chosen as a variable and as an exogenous variable ({{input:exog}}); "
+                               "a column is one or the other.")  # fmt: skip
+        if len(set(self.exog)) != len(self.exog):
+            raise InvalidInput("Each exogenous variable ({input:exog}) may be chosen only once.")
+        if len(self.exog) > MAX_EXOG:
+            raise InvalidInput(f"{len(self.exog)} exogenous variables ({{input:exog}}) are more than the {MAX_EXOG} "
+                               "allowed.")  # fmt: skip
+        for name in self.columns:
             validate_transform(self.transforms.get(name, ""), name)
         _check_int("test size", self.test_size, 1)
         _check_int("max lags", self.max_lags, 1)
@@ -89,25 +110,28 @@ def _check_int(what: str, value: object, minimum: int) -> None:
 
 @dataclass
 class PreparedData:
-    train_levels: pd.DataFrame
+    train_levels: pd.DataFrame  # the variables, then the exogenous variables
     test_levels: pd.DataFrame
-    train_transformed: pd.DataFrame
+    train_transformed: pd.DataFrame  # the variables only
     all_transformed: pd.DataFrame  # every row (training + test), transformed: what the production fit uses
-    extra_columns: int = 0  # at most this many seasonal and date dummy columns (some may be left out, not strict)
+    extra_columns: int = 0  # at most this many dummy and exogenous columns (some dummies may be left out)
+    train_exog: pd.DataFrame | None = None  # the exogenous variables, transformed, on train_transformed's rows
+    all_exog: pd.DataFrame | None = None  # and on all_transformed's
 
 
 def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
     """Validate the spec against the data; split levels (test = last rows) and transform training only."""
     spec.validate()
     frame = dataset.frame
-    unknown = [v for v in spec.variables if v not in frame.columns]
+    unknown = [v for v in spec.columns if v not in frame.columns]
     if unknown:
-        raise InvalidInput(f"{dataset.source}: no variable {unknown[0]!r} (available: {', '.join(frame.columns)}).")
-    if STORED_DATE_COLUMN in spec.variables:
+        what = "exogenous variable ({input:exog})" if unknown[0] in spec.exog else "variable"
+        raise InvalidInput(f"{dataset.source}: no {what} {unknown[0]!r} (available: {', '.join(frame.columns)}).")
+    if STORED_DATE_COLUMN in spec.columns:
         raise InvalidInput(f"{dataset.source}: a variable may not be named {STORED_DATE_COLUMN!r}, the name of the "
                            "stored dates; rename it.")  # fmt: skip
-    levels = frame[spec.variables]
-    for name in spec.variables:
+    levels = frame[spec.columns]
+    for name in spec.columns:
         huge = np.flatnonzero(np.abs(levels[name].to_numpy(dtype=float)) > MAX_ABS_LEVEL)
         if len(huge):
             raise InvalidInput(
@@ -126,7 +150,7 @@ def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
         )
     train = levels.iloc[: -spec.test_size]
     test = levels.iloc[-spec.test_size :]
-    for name in spec.variables:  # all rows: the production fit uses the test rows too
+    for name in spec.columns:  # all rows: the production fit uses the test rows too
         if is_log(spec.transforms[name]) and (levels[name] <= 0).any():
             bad = levels.index[np.flatnonzero((levels[name] <= 0).to_numpy())[0]]
             raise InvalidInput(
@@ -134,22 +158,25 @@ def prepare(dataset: Dataset, spec: TrainSpec) -> PreparedData:
                 f"so the {spec.transforms[name]} transform cannot be used."
             )
     transformed = apply_transforms(train, spec.transforms)
-    for name in spec.variables:
+    for name in spec.columns:
         if np.ptp(transformed[name].to_numpy()) == 0:
             state = "after the " + spec.transforms[name] + " transform" if spec.transforms[name] != "none" else ""
             raise InvalidInput(
                 f"{dataset.source}: variable {name!r} is constant in the training data {state}".rstrip() + "."
             )
-    extra = deterministic_count_bound(spec, dataset.freq)
+    extra = deterministic_count_bound(spec, dataset.freq) + len(spec.exog)
     _check_enough_rows(dataset.source, spec, len(transformed), extra)
     limits = Limits.from_settings()  # what could not be loaded back is refused before any fitting
     limits.check_shape(len(spec.variables), spec.lags if spec.lags is not None else spec.max_lags, dataset.source)
+    everything = apply_transforms(levels, spec.transforms)
     return PreparedData(
         train_levels=train,
         test_levels=test,
-        train_transformed=transformed,
-        all_transformed=apply_transforms(levels, spec.transforms),
+        train_transformed=transformed[spec.variables],
+        all_transformed=everything[spec.variables],
         extra_columns=extra,
+        train_exog=transformed[spec.exog] if spec.exog else None,
+        all_exog=everything[spec.exog] if spec.exog else None,
     )
 
 
@@ -345,14 +372,26 @@ def _lag_table(
     train_dates = pd.DatetimeIndex(data.train_transformed.index)
     deterministic = resolve(spec.seasonal, spec.dummy_dates, train_dates, dataset.freq, table_lags, dataset.source,
                             strict=strict_dummies)  # fmt: skip
-    extra = deterministic.columns(train_dates) if deterministic else None
+    extra = regressors(train_dates, deterministic, data.train_exog)
     return select_lag_order(data.train_transformed, table_lags, spec.trend, extra), deterministic
 
 
-def fit_var(transformed: pd.DataFrame, p: int, trend: str, deterministic: Deterministic):
-    """statsmodels' VAR fit of p lags with the trend, and the seasonal and date dummies as its exog."""
-    exog = deterministic.columns(pd.DatetimeIndex(transformed.index)) if deterministic else None
-    return VAR(transformed.to_numpy(), exog=exog).fit(p, trend=trend)
+def regressors(dates: pd.DatetimeIndex, deterministic: Deterministic, exog: pd.DataFrame | None) -> np.ndarray | None:
+    """The columns after the trend, rows x m: the seasonal and date dummies, then the transformed exogenous
+    variables (statsmodels' exog, in that order); None when there are none."""
+    columns = []
+    if deterministic:
+        columns.append(deterministic.columns(dates))
+    if exog is not None and exog.shape[1]:
+        columns.append(exog.to_numpy(dtype=float))
+    return np.column_stack(columns) if columns else None
+
+
+def fit_var(transformed: pd.DataFrame, p: int, trend: str, deterministic: Deterministic,
+            exog: pd.DataFrame | None = None):  # fmt: skip
+    """statsmodels' VAR fit of p lags with the trend; the dummies and exogenous variables are its exog."""
+    extra = regressors(pd.DatetimeIndex(transformed.index), deterministic, exog)
+    return VAR(transformed.to_numpy(), exog=extra).fit(p, trend=trend)
 
 
 def train(dataset: Dataset, spec: TrainSpec, *, strict_dummies: bool = True) -> TrainResult:
@@ -364,17 +403,18 @@ def train(dataset: Dataset, spec: TrainSpec, *, strict_dummies: bool = True) -> 
     notes = list(dataset.notes)
     selection, deterministic = _lag_table(data, spec, dataset, strict_dummies, notes)
     p = spec.lags if spec.lags is not None else selection.selected[spec.criterion]
-    results = fit_var(data.train_transformed, p, spec.trend, deterministic)
+    results = fit_var(data.train_transformed, p, spec.trend, deterministic, data.train_exog)
     model = _fitted_model(results, spec, p, data.train_transformed, data.train_levels, dataset.freq, "train",
                           deterministic)  # fmt: skip
     all_levels = pd.concat([data.train_levels, data.test_levels])
-    production_results = fit_var(data.all_transformed, p, spec.trend, deterministic)
+    production_results = fit_var(data.all_transformed, p, spec.trend, deterministic, data.all_exog)
     production = _fitted_model(production_results, spec, p, data.all_transformed, all_levels, dataset.freq, "data",
                                deterministic)  # fmt: skip
-    _check_finite(dataset.source, [model.coefs, model.trend_coefs, model.dummy_coefs, model.sigma_u,
+    _check_finite(dataset.source, [model.coefs, model.trend_coefs, model.dummy_coefs, model.exog_coefs, model.sigma_u,
                                    production.coefs, production.trend_coefs, production.dummy_coefs,
-                                   production.sigma_u])  # fmt: skip
-    test_forecast = model.forecast(spec.test_size, spec.alpha)
+                                   production.exog_coefs, production.sigma_u])  # fmt: skip
+    # Over the test rows, the exogenous variables' actual values: what the analyst would have assumed, at best.
+    test_forecast = model.forecast(spec.test_size, spec.alpha, exog_path=data.test_levels[spec.exog])
     metrics = score_forecast(test_forecast, data.test_levels, data.train_levels.iloc[-1])
     _check_finite(dataset.source, [[v for m in metrics.values() for v in (m.rmse, m.mae, m.mape, m.theil_u)
                                     if v is not None]])  # fmt: skip
@@ -391,14 +431,28 @@ def train(dataset: Dataset, spec: TrainSpec, *, strict_dummies: bool = True) -> 
             f"{production_stability.max_modulus:.4f} ≥ 1): forecasts ahead may explode"
         )
     if p == 0:  # true for each deterministic term: the forecast is what they alone give
-        notes.append("lag order 0: the model has no dynamics; " + ({
-            "c": "it forecasts the mean of the transformed data",
-            "ct": "it forecasts the fitted linear trend of the transformed data",
-            "n": "with no constant either, it forecasts zero for the transformed data",
-        }[spec.trend] if not deterministic else "it forecasts what its deterministic terms (" + ", ".join(
+        terms = (
             ([{"c": "constant", "ct": "constant and trend"}[spec.trend]] if spec.trend != "n" else [])
             + (["seasonal dummies"] if deterministic.seasons else [])
-            + (["date dummies"] if deterministic.dummies else [])) + ") give for the transformed data"))  # fmt: skip
+            + (["date dummies"] if deterministic.dummies else [])
+            + (["exogenous variables"] if spec.exog else [])
+        )
+        if len(terms) > 1 or (terms and terms != ["constant"] and terms != ["constant and trend"]):
+            said = (
+                f"it forecasts what its {', '.join(terms[:-1])} and {terms[-1]} give"
+                if len(terms) > 1
+                else (f"it forecasts what its {terms[0]} give")
+            )
+            notes.append(f"lag order 0: the model has no dynamics; {said} for the transformed data")
+        else:
+            notes.append(
+                "lag order 0: the model has no dynamics; "
+                + {
+                    "c": "it forecasts the mean of the transformed data",
+                    "ct": "it forecasts the fitted linear trend of the transformed data",
+                    "n": "with no constant either, it forecasts zero for the transformed data",
+                }[spec.trend]
+            )
     return TrainResult(
         spec=spec,
         dataset_source=dataset.source_to_store,
@@ -417,7 +471,9 @@ def train(dataset: Dataset, spec: TrainSpec, *, strict_dummies: bool = True) -> 
         production_stability=production_stability,
         production_nobs=int(production_results.nobs),
         estimation={
-            origin: estimation_output(fitted, spec.variables, spec.trend, deterministic.names(dataset.freq))
+            origin: estimation_output(
+                fitted, spec.variables, spec.trend, [*deterministic.names(dataset.freq), *spec.exog]
+            )
             for origin, fitted in (("train", results), ("data", production_results))
         },
     )
@@ -436,7 +492,8 @@ def _fitted_model(
     """The stored parameters of a statsmodels fit on `transformed` (the transform of `levels`)."""
     k = len(spec.variables)
     n_trend = {"n": 0, "c": 1, "ct": 2}[spec.trend]
-    exog_coefs = np.asarray(results.coefs_exog, dtype=float).T.reshape(-1, k)  # trend rows, then the dummies'
+    exog_coefs = np.asarray(results.coefs_exog, dtype=float).T.reshape(-1, k)  # trend, dummies, exogenous rows
+    n_dummies = deterministic.count
     return VarModel(
         variables=list(spec.variables),
         transforms=[spec.transforms[v] for v in spec.variables],
@@ -444,11 +501,15 @@ def _fitted_model(
         coefs=np.asarray(results.coefs, dtype=float).reshape(p, k, k),
         trend_coefs=exog_coefs[:n_trend],
         deterministic=deterministic,
-        dummy_coefs=exog_coefs[n_trend:],
+        dummy_coefs=exog_coefs[n_trend : n_trend + n_dummies],
+        exog_variables=list(spec.exog),
+        exog_transforms=[spec.transforms[x] for x in spec.exog],
+        exog_coefs=exog_coefs[n_trend + n_dummies :],
+        last_exog_levels=levels[spec.exog].iloc[-1].to_numpy(dtype=float),
         sigma_u=np.asarray(results.sigma_u, dtype=float),
         n_totobs=len(transformed),
         last_observations=transformed.to_numpy()[len(transformed) - p :],
-        last_levels=levels.iloc[-1].to_numpy(dtype=float),
+        last_levels=levels[spec.variables].iloc[-1].to_numpy(dtype=float),
         last_date=levels.index[-1],
         freq=freq,
         origin=origin,

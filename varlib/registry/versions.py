@@ -228,7 +228,7 @@ class ModelRegistry:
             document = parse_json(objects[MODEL_FILE], MODEL_FILE)
             model = artifact.model_from_document(document, MODEL_FILE, limits)
             for file, levels in ((artifact.TRAIN_FILE, result.train_levels), (artifact.TEST_FILE, result.test_levels)):
-                read_back = artifact.frame_from_csv(objects[file], file, model.variables, model.freq)
+                read_back = artifact.frame_from_csv(objects[file], file, model.columns, model.freq)
                 if not (read_back.index.equals(levels.index) and (read_back.to_numpy() == levels.to_numpy()).all()):
                     raise IntegrityError(f"{file} does not read back as the data it was trained on")
         except IntegrityError as exc:
@@ -589,7 +589,7 @@ class ModelRegistry:
         def frame(file: str) -> pd.DataFrame | None:
             if file not in contents:
                 return None
-            return artifact.frame_from_csv(contents[file], prefix + entries[file]["key"], model.variables, model.freq)
+            return artifact.frame_from_csv(contents[file], prefix + entries[file]["key"], model.columns, model.freq)
 
         return ModelVersion(
             name=name,
