@@ -18,6 +18,7 @@ from ui.widgets import (
 )
 from varlib import VarlibError
 from varlib.data import known_units
+from varlib.exog import assumed_path
 from varlib.formats import chosen_by_words, stability_words, terms_words
 from varlib.model import ORIGIN_DATA, ORIGIN_TRAIN, forecast_file_name, iso_timestamp, iso_timestamps
 from varlib.plots import plot_forecast
@@ -82,13 +83,28 @@ steps = middle.number_input("Horizon (steps)", 1, most_steps, min(max(test_rows,
 level = right.select_slider("Interval level", [50, 68, 80, 90, 95, 99], value=95, format_func=lambda v: f"{v}%")
 alpha = round(1 - level / 100, 4)
 
+fit = version.fit_for(origin)
+exog_path = None
+if fit.exog_variables:  # the forecast is conditioned on their path: shown, editable, said
+    dates = fit.forecast_dates(int(steps))
+    assumed = assumed_path(version.levels[fit.exog_variables], dates)
+    st.subheader("Exogenous variables' path")
+    st.caption("The forecast is conditioned on these values (levels) of "
+               f"{plain(', '.join(fit.exog_variables))}: their data where the dates have them, then the last value "
+               "held. Edit them to your assumptions; the intervals take the path as known.")  # fmt: skip
+    shown_path = assumed.set_axis(iso_timestamps(dates))
+    edited = st.data_editor(shown_path, key=f"exog_path:{name}:{summary.version}:{origin}:{int(steps)}",
+                            width="stretch", num_rows="fixed", disabled=False)  # fmt: skip
+    exog_path = pd.DataFrame(edited.to_numpy(dtype=float), index=dates, columns=fit.exog_variables)
+
 try:
-    forecast = session.forecast(url, name, summary.version, summary.created, int(steps), alpha, origin)
+    forecast = session.forecast(url, name, summary.version, summary.created, int(steps), alpha, origin, exog_path)
 except VarlibError as exc:  # e.g. an explosive model that overflows that far ahead
     show_error(exc)
     st.stop()
 units = known_units(version.metadata["data"].get("source"), version.model.variables)
-shown = (url, name, summary.version, summary.created, int(steps), alpha)  # names the forecast and so its figure
+path_key = None if exog_path is None else exog_path.to_numpy().tobytes()
+shown = (url, name, summary.version, summary.created, int(steps), alpha, path_key)  # names the forecast, its figure
 if origin == ORIGIN_DATA:
     figure = session.figure(("forecast", *shown, origin), lambda: plot_forecast(
         forecast, version.levels, None, history_label="data", origin_label="end of data", units=units))  # fmt: skip
@@ -96,7 +112,6 @@ else:
     figure = session.figure(("forecast", *shown, origin), lambda: plot_forecast(
         forecast, version.train_levels, version.test_levels, units=units))  # fmt: skip
 st.plotly_chart(figure, width="stretch")
-fit = version.fit_for(origin)
 st.caption(
     f"{forecast.interval_level:g}% intervals. VAR({fit.lag_order}) "
     + (f"re-estimated on all {len(version.levels)} rows to {data_end}" if origin == ORIGIN_DATA
@@ -111,7 +126,7 @@ values.columns = pd.MultiIndex.from_tuples(
 )
 st.dataframe(values, width="stretch", column_config=number_format(values))
 
-csv_text = session.forecast_csv(url, name, summary.version, summary.created, int(steps), alpha, origin)
+csv_text = session.forecast_csv(url, name, summary.version, summary.created, int(steps), alpha, origin, exog_path)
 st.download_button(
     "Download forecast CSV",
     data=csv_text.encode(),

@@ -61,6 +61,12 @@ units = {name: info.axis_unit for name, info in data.info.items()}
 previous = st.session_state.get(session.SPEC)
 default_vars = [v for v in (previous.variables if previous else ["realgdp", "realcons"]) if v in data.variables]
 variables = st.multiselect("Variables", data.variables, default=default_vars or data.variables[:2])
+exog_choices = [v for v in data.variables if v not in variables]
+exog = st.multiselect("Exogenous variables", exog_choices,
+                      default=[v for v in (previous.exog if previous else []) if v in exog_choices],
+                      help="Regressors of every equation at time t, not explained by the VAR (R vars' exogen=): an "
+                      "oil price, a foreign interest rate. Forecasting ahead needs their future values, which the "
+                      "Forecast page asks for.")  # fmt: skip
 with st.expander("Preview", expanded=True):
     if variables:
         st.plotly_chart(session.figure(("series", identity, tuple(variables)),
@@ -94,10 +100,10 @@ with st.expander("Stationarity of the training data (ADF and KPSS, per transform
 # 2. Lag selection --------------------------------------------------------------------------------
 st.header("2. Lag selection")
 with st.form("train_parameters"):
-    st.write("Transform per variable")
-    transform_columns = st.columns(max(len(variables), 1))
+    st.write("Transform per variable" + (" (exogenous ones too)" if exog else ""))
+    transform_columns = st.columns(max(len(variables) + len(exog), 1))
     transforms = {}
-    for column, name in zip(transform_columns, variables, strict=False):
+    for column, name in zip(transform_columns, [*variables, *exog], strict=False):
         key = f"transform_{name}"
         if key not in st.session_state:  # a default once; afterwards the widget keeps the analyst's choice
             st.session_state[key] = previous.transforms.get(name, "logdiff") if previous else "logdiff"
@@ -122,7 +128,7 @@ with st.form("train_parameters"):
 if submitted:
     spec = TrainSpec.build(variables, transforms, test_size=int(test_size), max_lags=int(max_lags), trend=trend,
                            seasonal=seasonal, impulse_dummies=split_dates(impulse),
-                           step_dummies=split_dates(step))  # fmt: skip
+                           step_dummies=split_dates(step), exog=list(exog))  # fmt: skip
     try:
         with st.spinner("Computing information criteria for each lag order…"):
             selection = session.lag_selection(data, spec)

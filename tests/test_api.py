@@ -15,6 +15,7 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.s3server import SECRET_KEY, free_port_pairs
 from varlib import ModelRegistry, TrainSpec, open_store, train
@@ -264,7 +265,9 @@ down_schema = schemathesis.pytest.from_fixture("down_api")
 def test_fuzzed_requests_never_get_a_server_error(case) -> None:
     response = case.call()
     assert response.status_code < 500, (response.status_code, response.text)
-    case.validate_response(response)  # status, content type and body as the schema documents them
+    # Status, content type and body as the schema documents them. A schema-valid forecast request may still be
+    # refused (422): an exogenous path must cover each forecast date of that version, which no schema can say.
+    case.validate_response(response, excluded_checks=[positive_data_acceptance])
 
 
 @down_schema.parametrize()

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from statsmodels.tsa.api import VAR
 
+from tests.test_app_pages import clean_environment  # noqa: F401  (AppTest's caches and environment, per test)
 from varlib import ModelRegistry, TrainSpec, open_store, train
 from varlib.artifact import check_model_document, model_document
 from varlib.cli import main
@@ -276,3 +277,33 @@ def test_the_rest_service_forecasts_with_the_path_in_the_body(tmp_path, exog_res
         short.json()["message"])  # fmt: skip
     train_origin = client.get("/models/gdp/versions/1.0.0/forecast", params={"steps": 12, "origin": "train"})
     assert train_origin.status_code == 200  # over the test rows: the test data's values
+
+
+# ----- the dashboard ----------------------------------------------------------------------------------------------
+
+
+def test_the_train_and_forecast_pages_take_exogenous_variables_and_their_path(tmp_path, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app_pages import APP, TIMEOUT, assert_no_exception, button, page_text, publish
+
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    next(box for box in at.multiselect if box.label == "Exogenous variables").select("tbilrate").run()
+    at.selectbox(key="transform_tbilrate").set_value("diff")
+    at.form_submit_button[0].click().run()
+    assert_no_exception(at)
+    button(at, "Fit VAR").click().run()
+    assert_no_exception(at)
+    terms = next(d.value for d in at.dataframe if "t-statistic" in d.value.columns).index
+    assert list(terms[:2]) == ["const", "tbilrate"]
+    at = publish(at)
+    assert "deterministic terms: constant, exogenous tbilrate (diff)" in page_text(at)
+    at.switch_page("pages/forecast.py").run()
+    assert_no_exception(at)
+    assert "The forecast is conditioned on these values (levels) of tbilrate" in page_text(at)
+    stored = ModelRegistry(open_store(f"file://{tmp_path / 'store'}")).load("var", "0.0.1")
+    dates = stored.production.forecast_dates(12)
+    held = stored.forecast(12, exog_path=path_for(dates, [stored.levels["tbilrate"].iloc[-1]] * 12))
+    table = next(d.value for d in at.dataframe if ("realgdp", "forecast") in d.value.columns)
+    assert table[("realgdp", "forecast")].tolist() == held.point["realgdp"].tolist()

@@ -415,16 +415,19 @@ def version_estimation(url: str, name: str, version: str, created: str) -> analy
 
 @st.cache_data(show_spinner="Forecasting…", max_entries=256)
 def forecast(
-    url: str, name: str, version: str, created: str, steps: int, alpha: float, origin: str | None = None
-) -> Forecast:
-    """Forecasts from `origin`: data (the production fit; the default) or train (the evaluation fit)."""
-    return load_version(url, name, version, created).forecast(steps, alpha, origin)
+    url: str, name: str, version: str, created: str, steps: int, alpha: float, origin: str | None = None,
+    exog_path: pd.DataFrame | None = None,
+) -> Forecast:  # fmt: skip
+    """Forecasts from `origin`: data (the production fit; the default) or train (the evaluation fit); with
+    exogenous variables, conditioned on `exog_path`."""
+    return load_version(url, name, version, created).forecast(steps, alpha, origin, exog_path)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def forecast_csv(
-    url: str, name: str, version: str, created: str, steps: int, alpha: float, origin: str | None = None
-) -> str:
-    """The same CSV bytes as `python -m varlib forecast ... --csv`."""
+    url: str, name: str, version: str, created: str, steps: int, alpha: float, origin: str | None = None,
+    exog_path: pd.DataFrame | None = None,
+) -> str:  # fmt: skip
+    """The same CSV bytes as `python -m varlib forecast ... --csv` (with --exog-path holding `exog_path`)."""
     test_levels = load_version(url, name, version, created).test_levels
-    return forecast(url, name, version, created, steps, alpha, origin).to_csv(test_levels)
+    return forecast(url, name, version, created, steps, alpha, origin, exog_path).to_csv(test_levels)

@@ -23,6 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from varlib._version import __version__
 from varlib.analysis import estimation_document
@@ -166,6 +167,8 @@ class ForecastRequest(BaseModel):
         None, max_length=MAX_PATH_ROWS,
         description="the exogenous variables' future values in levels: a row per forecast date, "
         "{'date': '2009-10-01', VARIABLE: value, ...}",
+        json_schema_extra={"items": {"type": "object", "required": ["date"], "properties": {"date": {"type": "string"}},
+                                     "additionalProperties": {"type": "number"}}},
     )  # fmt: skip
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
@@ -342,6 +345,10 @@ def create_app(
             return _error(404, "not_found", f"No endpoint at {request.url.path}; see /apidocs.")
         response = _error(exc.status_code, "http_error", f"{exc.detail} ({request.method} {request.url.path}).")
         response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        if exc.status_code == 405:  # Starlette names the first route's methods; a path may have several routes
+            allowed = sorted({method for route in app.routes if route.matches(request.scope)[0] == Match.PARTIAL
+                              for method in getattr(route, "methods", None) or ()})  # fmt: skip
+            response.headers["Allow"] = ", ".join(allowed)
         return response
 
     @app.exception_handler(Exception)

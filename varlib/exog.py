@@ -102,6 +102,10 @@ def align_path(path: pd.DataFrame, dates: pd.DatetimeIndex, freq: str | None) ->
     return pd.DataFrame(by_label.reindex(wanted).to_numpy(), index=dates, columns=path.columns)
 
 
-def held_path(levels: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """Each column's last value held over `dates`: the Forecast page's starting assumption, shown and editable."""
-    return pd.DataFrame([levels.iloc[-1].to_numpy(dtype=float)] * len(dates), index=dates, columns=levels.columns)
+def assumed_path(known: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """A starting path over the forecast `dates`: the known values where the data have them (over test rows), then
+    the last known value held. The Forecast page shows it for the analyst to edit; it is an assumption, said so."""
+    last = known.iloc[-1].to_numpy(dtype=float)
+    inside = known.reindex(dates)
+    held = pd.DataFrame([last] * len(dates), index=dates, columns=known.columns)
+    return inside.where(inside.notna() & (dates <= known.index[-1])[:, None], held)
