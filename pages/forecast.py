@@ -88,13 +88,15 @@ exog_path = None
 if fit.exog_variables:  # the forecast is conditioned on their path: shown, editable, said
     dates = fit.forecast_dates(int(steps))
     assumed = assumed_path(version.levels[fit.exog_variables], dates)
-    st.subheader("Exogenous variables' path")
-    st.caption("The forecast is conditioned on these values (levels) of "
-               f"{plain(', '.join(fit.exog_variables))}: their data where the dates have them, then the last value "
-               "held. Edit them to your assumptions; the intervals take the path as known.")  # fmt: skip
-    shown_path = assumed.set_axis(iso_timestamps(dates))
-    edited = st.data_editor(shown_path, key=f"exog_path:{name}:{summary.version}:{origin}:{int(steps)}",
-                            width="stretch", num_rows="fixed", disabled=False)  # fmt: skip
+    with st.expander(f"Path of the exogenous variables ({plain(', '.join(fit.exog_variables))}): the forecast's "
+                     "assumption", expanded=True):  # fmt: skip
+        st.caption(
+            "The forecast is conditioned on these values (levels): the data where the dates have them, then "
+            "the last value held. Edit them to your assumptions; the intervals take the path as known."
+        )
+        shown_path = assumed.set_axis(iso_timestamps(dates))
+        edited = st.data_editor(shown_path, key=f"exog_path:{name}:{summary.version}:{origin}:{int(steps)}",
+                                width="content", height=min(38 + 35 * len(dates), 320), num_rows="fixed")  # fmt: skip
     exog_path = pd.DataFrame(edited.to_numpy(dtype=float), index=dates, columns=fit.exog_variables)
 
 try:

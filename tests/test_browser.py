@@ -305,3 +305,47 @@ def test_long_work_shows_progress_and_a_cancel_stops_it_in_a_browser(browser, tm
         expect(page.get_by_text(re.compile(r"Step 1 of 100"))).to_be_visible(timeout=5_000)
     finally:
         server.stop()
+
+
+def test_an_edited_exogenous_path_moves_the_forecast_and_its_csv_in_a_browser(browser, tmp_path, macrodata) -> None:
+    """AppTest cannot edit a data editor: a real browser types a new value into the path of tbilrate."""
+    import pandas as pd
+
+    from varlib import TrainSpec, train
+
+    url = f"file://{tmp_path / 'store'}"
+    transforms = {"realgdp": "logdiff", "realcons": "logdiff", "tbilrate": "diff"}
+    spec = TrainSpec.build(["realgdp", "realcons"], transforms, exog=["tbilrate"], test_size=12, lags=2)
+    ModelRegistry(open_store(url)).publish(train(macrodata, spec), "gdpx", "1.0.0")
+    server = StreamlitServer({"VARLIB_STORE": url}, tmp_path)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(server.url)
+        settle(page)
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Forecast").click()
+        settle(page)
+        expect(page.get_by_text("Path of the exogenous variables (tbilrate)")).to_be_visible()
+        editor = page.get_by_test_id("stDataFrame").first
+        page.wait_for_timeout(800)  # the grid draws after the script has run
+        box = editor.bounding_box()
+        page.mouse.dblclick(box["x"] + 130, box["y"] + 52)  # tbilrate in the first forecast quarter
+        page.wait_for_timeout(300)  # the cell's editor opens and takes the focus
+        page.keyboard.press("Control+A")
+        page.keyboard.type("5")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(1500)  # the edit reruns the script after a debounce
+        settle(page)
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Download forecast CSV").click()
+        downloaded = Path(download_info.value.path()).read_text()
+        version = ModelRegistry(open_store(url)).load("gdpx", "1.0.0")
+        dates = version.production.forecast_dates(12)
+        path = pd.DataFrame({"tbilrate": [5.0] + [float(version.levels["tbilrate"].iloc[-1])] * 11}, index=dates)
+        assert downloaded == version.forecast_csv(12, exog_path=path)
+        assert downloaded != version.forecast_csv(12, exog_path=path.assign(tbilrate=path["tbilrate"].iloc[-1]))
+        assert page.get_by_test_id("stException").count() == 0
+    finally:
+        context.close()
+        server.stop()

@@ -301,7 +301,7 @@ def test_the_train_and_forecast_pages_take_exogenous_variables_and_their_path(tm
     assert "deterministic terms: constant, exogenous tbilrate (diff)" in page_text(at)
     at.switch_page("pages/forecast.py").run()
     assert_no_exception(at)
-    assert "The forecast is conditioned on these values (levels) of tbilrate" in page_text(at)
+    assert "The forecast is conditioned on these values (levels): the data where" in page_text(at)
     stored = ModelRegistry(open_store(f"file://{tmp_path / 'store'}")).load("var", "0.0.1")
     dates = stored.production.forecast_dates(12)
     held = stored.forecast(12, exog_path=path_for(dates, [stored.levels["tbilrate"].iloc[-1]] * 12))
