@@ -16,9 +16,11 @@ from statsmodels.tsa.ar_model import AutoReg
 from statsmodels.tsa.stattools import acf, adfuller, kpss
 from statsmodels.tsa.vector_ar.var_model import VARResults
 
+from varlib import diagnostic_tests
 from varlib.artifact import stores_estimation
 from varlib.data import Dataset
 from varlib.deterministic import Deterministic
+from varlib.diagnostic_tests import TestResult
 from varlib.errors import InvalidInput
 from varlib.estimation import EstimationOutput, estimation_output
 from varlib.estimation import to_document as estimation_fit_document
@@ -283,6 +285,114 @@ def diagnostics(fit: Refit, acf_lags: int = 20) -> Diagnostics:
         residuals=residuals,
         residual_acf={name: acf(residuals[name], nlags=lags, fft=False) for name in fit.variables},
         acf_band=1.96 / np.sqrt(results.nobs),
+    )
+
+
+# ----- residual and coefficient tests (JMulTi, EViews, R vars) ------------------------------------
+
+
+@dataclass
+class ResidualTests:
+    system: list[TestResult]  # LM and its F form, multivariate ARCH-LM
+    normality: pd.DataFrame  # Jarque-Bera per equation, with skewness and kurtosis
+    arch: pd.DataFrame  # ARCH-LM per equation
+    lm_lags: int
+    arch_lags: int
+    not_computed: list[str]  # tests the sample cannot support, each in one sentence
+
+
+def residual_tests(fit: Refit, lm_lags: int = 5, arch_lags: int = 5) -> ResidualTests:
+    """The LM autocorrelation test (and F form) at `lm_lags`, Jarque-Bera per equation, ARCH-LM per equation and
+    multivariate at `arch_lags`; a test needing more observations than the sample has says so instead."""
+    for what, lags in (("LM test", lm_lags), ("ARCH-LM test", arch_lags)):
+        if isinstance(lags, bool) or not isinstance(lags, (int, np.integer)) or not 1 <= lags <= 48:
+            raise InvalidInput(f"The {what}'s lags must be a whole number from 1 to 48, got {lags!r}.")
+    results = fit.results
+    t, k = np.asarray(results.resid).shape
+    regressors = np.asarray(results.endog_lagged).shape[1]
+    system: list[TestResult] = []
+    missing: list[str] = []
+    if t > regressors + k * lm_lags + k:
+        system.extend(diagnostic_tests.lm_autocorrelation(results, lm_lags))
+    else:
+        missing.append(f"The LM test at {lm_lags} lags needs more than {regressors + k * lm_lags + k} residuals "
+                       f"(the model's {regressors} regressors and {k * lm_lags} lagged residuals); there are {t}: "
+                       "choose fewer lags.")  # fmt: skip
+    width = k * (k + 1) // 2
+    if t - arch_lags > 1 + arch_lags * width + width:
+        system.append(diagnostic_tests.multivariate_arch(results, arch_lags))
+    else:
+        missing.append(f"The multivariate ARCH-LM test at {arch_lags} lags regresses {width} squares and "
+                       f"cross-products on {1 + arch_lags * width} regressors, which needs more than "
+                       f"{1 + arch_lags * width + width} observations; there are {t - arch_lags}: choose fewer "
+                       "lags.")  # fmt: skip
+    arch = pd.DataFrame()
+    if t - arch_lags > 2 * arch_lags + 2:
+        arch = diagnostic_tests.arch_lm(results, arch_lags, fit.variables)
+    else:
+        missing.append(f"The ARCH-LM test per equation at {arch_lags} lags needs more than {3 * arch_lags + 2} "
+                       f"residuals; there are {t}: choose fewer lags.")  # fmt: skip
+    return ResidualTests(system, diagnostic_tests.jarque_bera(results, fit.variables), arch, lm_lags, arch_lags,
+                         missing)  # fmt: skip
+
+
+@dataclass
+class CoefficientTests:
+    lag_exclusion: pd.DataFrame | None  # None for a VAR(0)
+    block_exogeneity: pd.DataFrame | None
+    integrated: list[str]  # variables in levels whose unit root ADF does not reject at 5%
+    toda_yamamoto: pd.DataFrame | None  # rows caused, columns causing: p-values; None when not applicable
+    toda_yamamoto_statistics: pd.DataFrame | None
+    extra_lags: int
+
+
+def integrated_levels(model: VarModel, train_levels: pd.DataFrame) -> list[str]:
+    """The variables modelled in (log) levels whose unit root the ADF test does not reject at 5% on the training data:
+    a levels VAR of integrated series, whose Granger tests and response bands have non-standard asymptotics."""
+    found = []
+    for name, transform in zip(model.variables, model.transforms, strict=True):
+        if is_differenced(transform):
+            continue
+        series = apply_transforms(train_levels[[name]], {name: transform})[name].to_numpy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if np.ptp(series) > 0 and adfuller(series, autolag="AIC")[1] >= SIGNIFICANCE:
+                found.append(name)
+    return found
+
+
+def coefficient_tests(fit: Refit, model: VarModel, train_levels: pd.DataFrame, extra_lags: int = 1) -> CoefficientTests:
+    """Lag-exclusion and block-exogeneity Wald tests; for a levels VAR of integrated series, Toda-Yamamoto
+    causality: a VAR(p + extra_lags) on the same data and terms, the first p lags of each causing variable tested."""
+    results = fit.results
+    p = results.k_ar
+    integrated = integrated_levels(model, train_levels) if p else []
+    if not p:
+        return CoefficientTests(None, None, integrated, None, None, extra_lags)
+    ty_pvalues = ty_statistics = None
+    if integrated:
+        transforms = dict(zip(model.columns, [*model.transforms, *model.exog_transforms], strict=True))
+        everything = apply_transforms(train_levels[model.columns], transforms)
+        exog = everything[model.exog_variables] if model.exog_variables else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            augmented = fit_var(everything[model.variables], p + extra_lags, model.trend, model.deterministic, exog)
+        names = list(model.variables)
+        ty_pvalues = pd.DataFrame(np.nan, index=pd.Index(names, name="caused"),
+                                  columns=pd.Index(names, name="causing"))  # fmt: skip
+        ty_statistics = ty_pvalues.copy()
+        for i in range(len(names)):
+            for j in range(len(names)):
+                if i != j:
+                    statistic, pvalue = diagnostic_tests.granger_wald(augmented, i, j, p)
+                    ty_statistics.iloc[i, j], ty_pvalues.iloc[i, j] = statistic, pvalue
+    return CoefficientTests(
+        lag_exclusion=diagnostic_tests.lag_exclusion(results, fit.variables),
+        block_exogeneity=diagnostic_tests.block_exogeneity(results, fit.variables),
+        integrated=integrated,
+        toda_yamamoto=ty_pvalues,
+        toda_yamamoto_statistics=ty_statistics,
+        extra_lags=extra_lags,
     )
 
 
