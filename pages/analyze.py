@@ -106,10 +106,52 @@ def diagnostics_panel(m: Analyzed) -> None:
     st.dataframe(tests.style.map(lambda v: "color: #bf616a; font-weight: bold" if v == "rejected" else "",
                                  subset=["at 5%"]), width="stretch", hide_index=True)  # fmt: skip
     st.caption(f"Portmanteau lag choice: {d.whiteness_rule}. A rejection (in red) is a failed diagnostic.")
+    residual_tests_fragment(m)
     st.subheader("Residuals")
     st.plotly_chart(session.figure(("residuals", m.key), lambda: plot_residuals(d.residuals, m.transforms)),
                     width="stretch")  # fmt: skip
     st.plotly_chart(session.figure(("acf", m.key), lambda: plot_acf(d.residual_acf, d.acf_band)), width="stretch")
+
+
+def red_when_rejected(frame: pd.DataFrame, column: str = "at 5%"):
+    return frame.style.map(lambda v: "color: #bf616a; font-weight: bold" if v == "rejected" else "", subset=[column])
+
+
+def tested(frame: pd.DataFrame, pvalue: str = "p-value", statistic: str = "statistic") -> pd.DataFrame:
+    """A table of tests as printed in a report: statistics to four figures, p-values bounded, a verdict at 5%."""
+    out = frame.copy()
+    out["at 5%"] = out[pvalue].map(verdict)
+    out[pvalue] = out[pvalue].map(format_pvalue)
+    out[statistic] = out[statistic].map(format_statistic)
+    return out
+
+
+@st.fragment
+def residual_tests_fragment(m: Analyzed) -> None:
+    """Its lag fields rerun this part only."""
+    st.subheader("Autocorrelation, normality and ARCH effects")
+    left, right = st.columns(2)
+    lm_lags = int(left.number_input("LM test lags", 1, 48, 5, key=f"lm_lags:{m.key}"))
+    arch_lags = int(right.number_input("ARCH-LM lags", 1, 48, 5, key=f"arch_lags:{m.key}"))
+    found = session.residual_tests(m.key, m.fit, lm_lags, arch_lags)
+    if found.system:
+        system = tested(pd.DataFrame([t.row() for t in found.system]))
+        st.dataframe(red_when_rejected(system), width="stretch", hide_index=True)
+    for sentence in found.not_computed:
+        st.info(sentence)
+    normality = tested(found.normality.reset_index())
+    normality[["skewness", "kurtosis"]] = normality[["skewness", "kurtosis"]].map(format_statistic)
+    st.write("Jarque-Bera per equation (H0: the equation's residuals are normal; χ², 2 degrees of freedom)")
+    st.dataframe(red_when_rejected(normality), width="stretch", hide_index=True)
+    if not found.arch.empty:
+        arch = tested(found.arch.reset_index())
+        arch["F"] = arch["F"].map(format_statistic)
+        arch["F p-value"] = arch["F p-value"].map(format_pvalue)
+        st.write(f"ARCH-LM per equation, {arch_lags} lags (H0: no ARCH effects; χ² form and F form)")
+        st.dataframe(red_when_rejected(arch), width="stretch", hide_index=True)
+    st.caption("As JMulTi computes them: the LM test regresses the residuals on the model's regressors and their own "
+               "lags (zero before the sample); the ARCH tests regress squared (and cross-product) residuals on their "
+               "lags. A rejection, in red, is a failed diagnostic.")  # fmt: skip
 
 
 def causality_panel(m: Analyzed) -> None:
@@ -128,12 +170,50 @@ def causality_panel(m: Analyzed) -> None:
     instantaneous["p-value"] = instantaneous["p-value"].map(format_pvalue)  # not 0.0000000000000000004
     st.dataframe(instantaneous, width="stretch")
     st.caption("H0: no instantaneous causality between the variable and the others (Wald test).")
+    coefficient_tests_section(m)
+
+
+def coefficient_tests_section(m: Analyzed) -> None:
+    if m.model.lag_order == 0:
+        return
+    found = session.coefficient_tests(m.key, m.fit, m.model, m.train_levels)
+    if found.integrated:
+        names = ", ".join(found.integrated)
+        st.warning(f"{plain(names)} {'is' if len(found.integrated) == 1 else 'are'} modelled in levels and look "
+                   "integrated (ADF does not reject a unit root at 5%): the Granger tests above and the impulse "
+                   "responses' bands have non-standard distributions here. The Toda-Yamamoto test below is valid "
+                   "whatever the integration and cointegration.", icon=":material/warning:")  # fmt: skip
+        st.subheader("Toda-Yamamoto causality")
+        title = f"Toda-Yamamoto p-values (row caused by column), VAR({m.model.lag_order} + {found.extra_lags})"
+        st.plotly_chart(session.figure(("toda-yamamoto", m.key),
+                                       lambda: plot_pvalue_heatmap(found.toda_yamamoto, title)),
+                        width="stretch")  # fmt: skip
+        st.caption(f"A VAR({m.model.lag_order + found.extra_lags}) on the same data and terms; the Wald test of the "
+                   f"causing variable's first {m.model.lag_order} lags, χ²({m.model.lag_order}); the extra lag is "
+                   "not tested (Toda and Yamamoto 1995).")  # fmt: skip
+    st.subheader("Block exogeneity")
+    block = tested(found.block_exogeneity.reset_index())
+    st.dataframe(red_when_rejected(block), width="stretch", hide_index=True)
+    st.caption("Per equation, H0: the lags of all the other variables are jointly zero (Wald, χ²).")
+    st.subheader("Lag exclusion")
+    exclusion = found.lag_exclusion.copy()
+    for column in exclusion.columns:
+        exclusion[column] = exclusion[column].map(format_pvalue if column.endswith("p-value") else format_statistic)
+    st.dataframe(exclusion, width="stretch")
+    st.caption(f"Per lag, H0: its coefficients are zero in each equation (χ²({m.model.k})) and in the whole system "
+               f"(joint, χ²({m.model.k ** 2})).")  # fmt: skip
 
 
 def impulse_response_panel(m: Analyzed) -> None:
     periods = int(st.number_input("Periods", 2, 40, 10, key="irf_periods"))
     st.caption("Orthogonalised (Cholesky, in the variables' order) one-s.d. shocks with asymptotic 95% bands; "
                "responses of differenced variables are cumulated, i.e. effects on their (log) levels.")  # fmt: skip
+    integrated = session.integrated_levels(m.key, m.model, m.train_levels) if m.model.lag_order else []
+    if integrated:
+        st.warning(f"{plain(', '.join(integrated))} {'is' if len(integrated) == 1 else 'are'} modelled in levels and "
+                   "look integrated (ADF does not reject a unit root at 5%): the responses are consistent, but their "
+                   "asymptotic bands are not reliable here. Difference the variables, or fit a VECM if they are "
+                   "cointegrated.", icon=":material/warning:")  # fmt: skip
     if st.button("Compute impulse responses and FEVD", type="primary"):
         st.session_state[session.IRF_REQUEST] = (m.key, periods)
     show_cancelled()

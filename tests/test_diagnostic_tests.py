@@ -199,3 +199,44 @@ def test_the_multivariate_arch_statistic_is_invariant_to_the_order_of_the_variab
     assert np.allclose(np.asarray(reordered.resid)[:, ::-1], resid)
     assert multivariate_arch(reordered, 4).statistic == pytest.approx(multivariate_arch(fit.results, 4).statistic,
                                                                        rel=1e-9)  # fmt: skip
+
+
+# ----- the Analyze page -------------------------------------------------------------------------------------------
+
+
+def test_the_analyze_page_shows_the_tests_and_toda_yamamoto_for_a_levels_var(tmp_path, monkeypatch, macrodata) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app_analysis import open_panel
+    from tests.test_app_pages import APP, TIMEOUT, assert_no_exception
+    from varlib import ModelRegistry, open_store
+
+    url = f"file://{tmp_path / 'store'}"
+    monkeypatch.setenv("VARLIB_STORE", url)
+    spec = TrainSpec.build(["realgdp", "realcons"], "log", lags=2, test_size=12)
+    ModelRegistry(open_store(url)).publish(train(macrodata, spec), "levels", "1.0.0")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page("pages/analyze.py").run()
+    assert_no_exception(at)
+    open_panel(at, "Diagnostics")
+    system = next(d.value for d in at.dataframe if "H0" in getattr(d.value, "columns", []) and
+                  any(str(t).startswith("LM (") for t in d.value["test"]))  # fmt: skip
+    assert list(system["test"]) == ["LM (Breusch-Godfrey), 5 lags", "LM, F form (Edgerton-Shukur), 5 lags",
+                                    "Multivariate ARCH-LM, 5 lags"]  # fmt: skip
+    assert list(system.columns) == ["test", "statistic", "df", "p-value", "H0", "at 5%"]
+    assert system["df"].iloc[0] == "20"
+    at.number_input(key=next(n.key for n in at.number_input if n.label == "LM test lags")).set_value(8).run()
+    assert_no_exception(at)
+    tests = [t for d in at.dataframe if "test" in getattr(d.value, "columns", []) for t in d.value["test"]]
+    assert "LM (Breusch-Godfrey), 8 lags" in tests
+    normality = next(d.value for d in at.dataframe if "kurtosis" in getattr(d.value, "columns", []))
+    assert list(normality["equation"]) == ["realgdp", "realcons"]
+    open_panel(at, "Causality")
+    warning = next(w.value for w in at.warning)
+    assert warning.startswith("realgdp, realcons are modelled in levels and look integrated")
+    assert len(at.get("plotly_chart")) == 2  # Granger, Toda-Yamamoto
+    block = next(d.value for d in at.dataframe if "excluded" in getattr(d.value, "columns", []))
+    assert list(block["equation"]) == ["realgdp", "realcons"] and list(block["df"]) == [2, 2]
+    exclusion = next(d.value for d in at.dataframe if "joint statistic" in getattr(d.value, "columns", []))
+    assert list(exclusion.index) == [1, 2]
+    open_panel(at, "Impulse responses")
+    assert any("asymptotic bands are not reliable here" in w.value for w in at.warning)

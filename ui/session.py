@@ -264,6 +264,23 @@ def diagnostics(key: str, _fit: analysis.Refit) -> analysis.Diagnostics:
     return analysis.diagnostics(_fit)
 
 
+@st.cache_data(show_spinner="Testing for unit roots…", max_entries=64)
+def integrated_levels(key: str, _model: VarModel, _train_levels: pd.DataFrame) -> list[str]:
+    return analysis.integrated_levels(_model, _train_levels)
+
+
+@st.cache_data(show_spinner="Testing the residuals…", max_entries=64)
+def residual_tests(key: str, _fit: analysis.Refit, lm_lags: int, arch_lags: int) -> analysis.ResidualTests:
+    return analysis.residual_tests(_fit, lm_lags, arch_lags)
+
+
+@st.cache_data(show_spinner="Testing the coefficients (lag exclusion, block exogeneity, Toda-Yamamoto)…",
+               max_entries=32)  # fmt: skip
+def coefficient_tests(key: str, _fit: analysis.Refit, _model: VarModel, _train_levels: pd.DataFrame
+                      ) -> analysis.CoefficientTests:  # fmt: skip
+    return analysis.coefficient_tests(_fit, _model, _train_levels)
+
+
 @st.cache_data(show_spinner="Testing Granger and instantaneous causality…", max_entries=32)
 def causality(key: str, _fit: analysis.Refit) -> analysis.Causality:
     return analysis.causality(_fit)
