@@ -4,7 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.widgets import flash, plain, show_error, show_estimation, show_flash, show_lineage, stored_models_or_stop
+from ui.widgets import (
+    criteria_table,
+    flash,
+    plain,
+    show_error,
+    show_estimation,
+    show_flash,
+    show_lineage,
+    stored_models_or_stop,
+)
 from varlib import VarlibError, Version
 from varlib.data import describe_frequency
 from varlib.formats import chosen_by_words, stability_words, terms_words
@@ -112,7 +121,7 @@ if meta.get("lineage"):
 
 st.subheader("Lag selection")
 lag_table = pd.DataFrame(meta["lag_selection"]["table"]).set_index("p").rename(columns=str.upper)
-st.dataframe(lag_table.style.highlight_min(color="#c8e6c9").format("{:.6g}"), width="stretch")
+st.dataframe(criteria_table(lag_table), width="stretch")
 st.caption(f"Minimum of each criterion highlighted. Max lags {meta['lag_selection']['max_lags']}, deterministic "
            f"terms: {terms_words(meta['lag_selection']['trend'], version.summary.terms)}; "
            f"p = {meta['model']['lag_order']}, "

@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import session
 from ui.widgets import (
+    criteria_table,
     data_source,
     failed_key,
     plain,
@@ -74,28 +75,34 @@ with st.expander("Preview", expanded=True):
     preview = data.frame[variables or data.variables].tail(8)
     st.dataframe(preview.set_axis(preview.index.strftime("%Y-%m-%d")), width="stretch")
 
-with st.expander("Stationarity of the training data (ADF and KPSS, per transform)"):
-    held_out = previous.test_size if previous else 12
-    if len(variables) and len(data.frame) > held_out + 20:
-        found = session.stationarity(f"{identity}:{variables}:{held_out}", data.frame[variables].iloc[:-held_out])
-        tests, suggested = found.tests, found.suggested
-        st.dataframe(stationarity_verdicts(found.verdicts), width="stretch")
-        st.caption(
-            f"On the first {len(data.frame) - held_out} rows (the test rows excluded). Stationary: ADF rejects a unit "
-            "root and KPSS does not reject stationarity, both at 5%. Suggested: the simplest transform both tests "
-            "call stationary (none, log, logdiff, diff), else the one ADF rejects hardest."
-        )
-        if st.toggle("Show the test statistics"):  # full width (a popover was 300 px); expanders cannot nest
-            st.dataframe(stationarity_table(tests), width="stretch", hide_index=True)
-            st.caption("KPSS p-values come from a table: '< 0.01' and '> 0.1' are its ends.")
+# Collapsed boxes run only when opened (a collapsed expander still runs its body): reruns stay cheap.
+stationarity_box = st.expander(
+    "Stationarity of the training data (ADF and KPSS, per transform)", key="train_stationarity_open", on_change="rerun"
+)
+if stationarity_box.open:
+    with stationarity_box:
+        held_out = previous.test_size if previous else 12
+        if len(variables) and len(data.frame) > held_out + 20:
+            found = session.stationarity(f"{identity}:{variables}:{held_out}", data.frame[variables].iloc[:-held_out])
+            tests, suggested = found.tests, found.suggested
+            st.dataframe(stationarity_verdicts(found.verdicts), width="stretch")
+            st.caption(
+                f"On the first {len(data.frame) - held_out} rows (the test rows excluded). Stationary: ADF rejects a "
+                "unit root and KPSS does not reject stationarity, both at 5%. Suggested: the simplest transform both "
+                "tests call stationary (none, log, logdiff, diff), else the one ADF rejects hardest."
+            )
+            if st.toggle("Show the test statistics"):  # full width (a popover was 300 px); expanders cannot nest
+                st.dataframe(stationarity_table(tests), width="stretch", hide_index=True)
+                st.caption("KPSS p-values come from a table: '< 0.01' and '> 0.1' are its ends.")
 
-        def use_suggestions() -> None:
-            for name, transform in suggested.items():
-                st.session_state[f"transform_{name}"] = transform
+            def use_suggestions() -> None:
+                for name, transform in suggested.items():
+                    st.session_state[f"transform_{name}"] = transform
 
-        st.button("Use the suggested transforms", on_click=use_suggestions)
-    else:
-        st.caption("Choose variables (and enough rows) to test.")
+            st.button("Use the suggested transforms", on_click=use_suggestions)
+        else:
+            st.caption("Choose variables (and enough rows) to test.")
+
 
 # 2. Lag selection --------------------------------------------------------------------------------
 st.header("2. Lag selection")
@@ -147,7 +154,7 @@ if spec is None or selection is None:
 
 table, chart = st.columns([2, 3])
 table.dataframe(
-    selection.table.rename(columns=str.upper).style.highlight_min(color="#c8e6c9").format("{:.6g}"),
+    criteria_table(selection.table.rename(columns=str.upper)),
     width="stretch",
     height=min(38 + 35 * len(selection.table), 600),
 )
@@ -212,6 +219,9 @@ production.markdown(
     f"(largest modulus {production_stability.max_modulus:.4f})."
 )
 if result.estimation:  # results rebuilt from versions stored before it have none
-    with st.expander("Estimation output (coefficients, standard errors, t and p; R², log-likelihood, criteria)"):
-        show_estimation(result.estimation, "train_estimation", "current-fit")
+    estimation_box = st.expander("Estimation output (coefficients, standard errors, t and p; R², log-likelihood, "
+                                 "criteria)", key="train_estimation_open", on_change="rerun")  # fmt: skip
+    if estimation_box.open:
+        with estimation_box:
+            show_estimation(result.estimation, "train_estimation", "current-fit")
 st.page_link("pages/publish.py", label="Publish this model as a version", icon=":material/cloud_upload:")

@@ -37,6 +37,9 @@ def charts(at: AppTest) -> int:
 def test_stationarity_panel_suggests_transforms(store_url) -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert_no_exception(at)
+    assert "Stationary: ADF rejects" not in page_text(at)  # a collapsed box runs nothing until opened
+    at.session_state["train_stationarity_open"] = True  # the click that opens it
+    at.run()
     assert "Stationary: ADF rejects a unit root and KPSS does not reject stationarity" in page_text(at)
     verdicts = at.dataframe[2].value  # after the variables and the preview tables
     assert list(verdicts.index) == ["realgdp", "realcons"]

@@ -378,6 +378,8 @@ def test_the_train_page_fits_publishes_and_describes_a_seasonal_var_with_a_dummy
     assert not at.error
     button(at, "Fit VAR").click().run()
     assert_no_exception(at)
+    at.session_state["train_estimation_open"] = True  # the estimation output's box, opened
+    at.run()
     terms = next(d.value for d in at.dataframe if "t-statistic" in d.value.columns).index
     assert ["season Q1", "season Q2", "season Q3", "impulse 2001Q3", "impulse 2001Q4"] == list(terms[1:6])
     at = publish(at)

@@ -97,6 +97,9 @@ def test_the_train_page_shows_the_estimation_output_of_both_fits(tmp_path, monke
 
     monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
     at = train_and_fit(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    assert not any("t-statistic" in d.value.columns for d in at.dataframe)  # collapsed: nothing runs until opened
+    at.session_state["train_estimation_open"] = True  # the click that opens the box
+    at.run()
     table = next(d.value for d in at.dataframe if "t-statistic" in d.value.columns)
     assert list(table.columns) == ["coefficient", "std. error", "t-statistic", "p-value"]
     assert list(table.index[:3]) == ["const", "realgdp(t-1)", "realcons(t-1)"]  # VAR(3), realgdp's equation

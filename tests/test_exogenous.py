@@ -295,6 +295,8 @@ def test_the_train_and_forecast_pages_take_exogenous_variables_and_their_path(tm
     assert_no_exception(at)
     button(at, "Fit VAR").click().run()
     assert_no_exception(at)
+    at.session_state["train_estimation_open"] = True  # the estimation output's box, opened
+    at.run()
     terms = next(d.value for d in at.dataframe if "t-statistic" in d.value.columns).index
     assert list(terms[:2]) == ["const", "tbilrate"]
     at = publish(at)

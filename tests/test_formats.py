@@ -68,6 +68,8 @@ def test_the_train_page_shows_the_test_statistics_in_words(tmp_path, monkeypatch
     monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not any("KPSS p-value" in d.value.columns for d in at.dataframe)  # shown on request
+    at.session_state["train_stationarity_open"] = True  # opening the stationarity box
+    at.run()
     next(t for t in at.toggle if t.label == "Show the test statistics").set_value(True).run()
     assert_no_exception(at)
     table = next(d.value for d in at.dataframe if "KPSS p-value" in d.value.columns)
