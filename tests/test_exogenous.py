@@ -309,3 +309,25 @@ def test_the_train_and_forecast_pages_take_exogenous_variables_and_their_path(tm
     held = stored.forecast(12, exog_path=path_for(dates, [stored.levels["tbilrate"].iloc[-1]] * 12))
     table = next(d.value for d in at.dataframe if ("realgdp", "forecast") in d.value.columns)
     assert table[("realgdp", "forecast")].tolist() == held.point["realgdp"].tolist()
+
+
+def test_a_path_row_without_a_readable_date_is_named() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        path_from_rows([{"date": "2009Q4", "oil": 1}, {"date": "", "oil": 2}], "the body's exog rows")
+    assert str(caught.value) == ("exog_path (the body's exog rows, row 2): '' is not a date; write the dates as the data "
+                                 "are dated, e.g. 2009-10-01 or 2009Q4.")  # fmt: skip
+
+
+def test_a_forecast_body_that_is_not_json_is_invalid_input(tmp_path, exog_result) -> None:
+    from fastapi.testclient import TestClient
+
+    from varlib.api import create_app
+
+    url = f"file://{tmp_path / 'store'}"
+    ModelRegistry(open_store(url)).publish(exog_result, "gdp", "1.0.0")
+    client = TestClient(create_app(ModelRegistry(open_store(url))))
+    answer = client.post("/models/gdp/versions/1.0.0/forecast", content=b"\xff{", headers={
+        "Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code == 422
+    assert answer.json() == {"error": "invalid_input", "message": 'The request body is not JSON; send e.g. {"steps": '
+                             '4} with Content-Type: application/json.'}  # fmt: skip

@@ -343,6 +343,9 @@ def create_app(
         # Routing errors (no such path, wrong method) in the same shape as every other error.
         if exc.status_code == 404:
             return _error(404, "not_found", f"No endpoint at {request.url.path}; see /apidocs.")
+        if exc.status_code == 400:  # a body that is not JSON: bad input, like every other, documented as 422
+            return _error(422, "invalid_input", "The request body is not JSON; send e.g. {\"steps\": 4} with "
+                          "Content-Type: application/json.")  # fmt: skip
         response = _error(exc.status_code, "http_error", f"{exc.detail} ({request.method} {request.url.path}).")
         response.headers.update(exc.headers or {})  # e.g. Allow on a 405
         if exc.status_code == 405:  # Starlette names the first route's methods; a path may have several routes

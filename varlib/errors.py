@@ -64,6 +64,8 @@ LIBRARY_INPUTS = {
     "step_dummy": "step dummy",
     "exog": "exog",
     "exog_path": "exog_path",
+    "coint_rank": "coint_rank",
+    "deterministic": "deterministic",
 }
 CLI_INPUTS = {
     "date_order": "--date-order day-first or --date-order month-first",
@@ -85,6 +87,8 @@ CLI_INPUTS = {
     "step_dummy": "--step-dummy",
     "exog": "--exog",
     "exog_path": "--exog-path",
+    "coint_rank": "--coint-rank",
+    "deterministic": "--deterministic",
 }
 DASHBOARD_INPUTS = {
     "date_order": "day-first or month-first in the Date order field",
@@ -106,6 +110,8 @@ DASHBOARD_INPUTS = {
     "step_dummy": "Step dummy",
     "exog": "the Exogenous variables field",
     "exog_path": "the table of the exogenous variables' future values",
+    "coint_rank": "the Cointegration rank field",
+    "deterministic": "the VECM deterministic terms field",
 }
 # The REST service: the forecast request's body fields.
 API_INPUTS = {

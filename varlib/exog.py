@@ -73,8 +73,10 @@ def path_from_rows(rows: object, label: str = "the path", first_line: int | None
     dates_text = pd.Series([str(row["date"]).strip() for row in rows], index=range(len(rows)))
     try:
         index, _, _ = parse_dates(dates_text, "date", label)
-    except InvalidInput as exc:
-        raise InvalidInput(f"{PATH_INPUT}: {exc.template}") from None
+    except InvalidInput:
+        first = next((i for i, text in enumerate(dates_text) if not _reads_as_date(text)), 0)
+        raise InvalidInput(f"{PATH_INPUT} ({where(first)}): {dates_text.iloc[first][:40]!r} is not a date; write the "
+                           "dates as the data are dated, e.g. 2009-10-01 or 2009Q4.") from None  # fmt: skip
     values = np.full((len(rows), len(names)), np.nan)
     for i, row in enumerate(rows):
         for j, name in enumerate(names):
@@ -89,6 +91,14 @@ def path_from_rows(rows: object, label: str = "the path", first_line: int | None
                 raise InvalidInput(f"{PATH_INPUT} ({where(i)}): {str(cell)[:40]!r} for {name!r} is not a number.")
             values[i, j] = number
     return pd.DataFrame(values, index=pd.DatetimeIndex(index, name="date"), columns=names)
+
+
+def _reads_as_date(text: str) -> bool:
+    try:
+        pd.Period(text)
+        return bool(text)
+    except (ValueError, TypeError, OverflowError):
+        return False
 
 
 def align_path(path: pd.DataFrame, dates: pd.DatetimeIndex, freq: str | None) -> pd.DataFrame:

@@ -1,0 +1,259 @@
+"""The VECM kind: Johansen's rank tests, a VECM fit (statsmodels' `VECM`, maximum likelihood), its estimation output
+(α, β normalised, Γ and deterministic terms with standard errors), and its VAR representation in (log) levels.
+
+A VECM of K variables with k_ar_diff lagged differences is a VAR(k_ar_diff + 1) in levels with reduced-rank
+long-run matrix Π = αβᵀ. varlib forecasts a VECM through that representation, as statsmodels'
+`VECMResults.predict` does: the same point forecasts and intervals (from the levels VAR's MA coefficients and Σu),
+so a VECM is a `VarModel` wherever a forecast is made, and its own parameters are what estimation output shows.
+
+Deterministic terms as statsmodels names them: `n` none; `co` a constant outside the cointegration relation, `ci`
+inside it; `lo` a linear trend outside, `li` inside; and their combinations `colo`, `cili`. Seasonal dummies are
+centred (as for a VAR) and counted from the calendar.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.tsa.vector_ar.vecm import VECM, coint_johansen
+
+from varlib.deterministic import Deterministic, season_index
+from varlib.errors import InvalidInput
+from varlib.model import VarModel
+
+DETERMINISTIC_TERMS = {
+    "n": "none",
+    "co": "constant",
+    "ci": "constant in the cointegration relation",
+    "lo": "linear trend",
+    "li": "linear trend in the cointegration relation",
+    "colo": "constant and linear trend",
+    "cili": "constant and linear trend in the cointegration relation",
+}
+# Johansen's test in statsmodels knows three cases: no deterministic term, a constant, a linear trend.
+JOHANSEN_DET_ORDER = {"n": -1, "co": 0, "ci": 0, "lo": 1, "li": 1, "colo": 1, "cili": 1}
+LEVEL_TRANSFORMS = ("none", "log")  # a VECM models the (log) levels; differencing would throw the long run away
+
+
+def validate_deterministic(deterministic: str) -> str:
+    if deterministic not in DETERMINISTIC_TERMS:
+        raise InvalidInput(f"Unknown deterministic terms {deterministic!r} for a VECM ({{input:deterministic}}): use "
+                           f"one of {', '.join(DETERMINISTIC_TERMS)}.")  # fmt: skip
+    return deterministic
+
+
+# ----- Johansen's tests -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class JohansenTests:
+    """The trace and maximum-eigenvalue tests of H0: rank ≤ r0, for r0 = 0..K−1, and the rank each chooses at 5%."""
+
+    table: pd.DataFrame  # index r0: eigenvalue, trace, trace 90/95/99%, max-eigenvalue, max 90/95/99%
+    rank_by_trace: int
+    rank_by_max_eigenvalue: int
+    deterministic: str
+    k_ar_diff: int
+    nobs: int
+
+
+def johansen_tests(levels: pd.DataFrame, deterministic: str, k_ar_diff: int) -> JohansenTests:
+    """Johansen's tests on the (log) levels, with `k_ar_diff` lagged differences (statsmodels' coint_johansen,
+    whose critical values are Osterwald-Lenum's); the chosen rank is the first r0 not rejected at 5%."""
+    validate_deterministic(deterministic)
+    y = np.asarray(levels, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = coint_johansen(y, JOHANSEN_DET_ORDER[deterministic], k_ar_diff)
+    k = y.shape[1]
+    table = pd.DataFrame(
+        {
+            "eigenvalue": found.eig,
+            "trace": found.lr1,
+            "trace 90%": found.cvt[:, 0], "trace 95%": found.cvt[:, 1], "trace 99%": found.cvt[:, 2],
+            "max-eigenvalue": found.lr2,
+            "max 90%": found.cvm[:, 0], "max 95%": found.cvm[:, 1], "max 99%": found.cvm[:, 2],
+        },
+        index=pd.Index(range(k), name="r0"),
+    )  # fmt: skip
+
+    def chosen(statistic: str, critical: str) -> int:
+        rejected = table[statistic].to_numpy() > table[critical].to_numpy()
+        return int(np.argmin(rejected)) if not rejected.all() else k
+
+    return JohansenTests(table, chosen("trace", "trace 95%"), chosen("max-eigenvalue", "max 95%"), deterministic,
+                         k_ar_diff, y.shape[0] - k_ar_diff - 1)  # fmt: skip
+
+
+# ----- the fit ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class VecmParameters:
+    """A fitted VECM's parameters, each with its standard errors (None where statsmodels gives none)."""
+
+    alpha: np.ndarray  # (K, r) loadings
+    beta: np.ndarray  # (K, r) cointegration vectors, normalised (the first r rows the identity)
+    gamma: np.ndarray  # (K, K·k_ar_diff) short-run coefficients: Γ1, Γ2, ... side by side
+    det: np.ndarray  # (K, d) deterministic terms outside the relation: constant, seasonal, linear trend
+    det_coint: np.ndarray  # (m, r) inside the relation: constant, linear trend
+    stderr_alpha: np.ndarray
+    stderr_beta: np.ndarray
+    stderr_gamma: np.ndarray
+    stderr_det: np.ndarray
+    stderr_det_coint: np.ndarray
+    sigma_u: np.ndarray  # (K, K), the maximum-likelihood residual covariance
+    log_likelihood: float
+    nobs: int
+
+
+@dataclass
+class VecmFit:
+    """A VECM fitted on the (log) levels of `variables`: its parameters, and its VAR representation for forecasts."""
+
+    variables: list[str]
+    transforms: list[str]
+    deterministic: str
+    k_ar_diff: int
+    rank: int
+    seasons: int
+    parameters: VecmParameters
+    var: VarModel  # the VAR(k_ar_diff + 1) in levels it is: what forecasts
+
+    @property
+    def det_terms(self) -> list[str]:
+        """Names of the deterministic terms outside the relation, in the columns of `det`."""
+        names = ["const"] if "co" in self.deterministic else []
+        names += [f"season {i + 1}" for i in range(self.seasons - 1)] if self.seasons else []
+        return names + (["lin_trend"] if "lo" in self.deterministic else [])
+
+    @property
+    def det_coint_terms(self) -> list[str]:
+        return (["const"] if "ci" in self.deterministic else []) + (["lin_trend"] if "li" in self.deterministic
+                                                                  else [])  # fmt: skip
+
+
+def fit_vecm(
+    levels: pd.DataFrame,
+    transforms: list[str],
+    k_ar_diff: int,
+    rank: int,
+    deterministic: str,
+    freq: str,
+    seasons: int = 0,
+    origin: str = "train",
+    level_values: pd.DataFrame | None = None,
+) -> VecmFit:
+    """Fit statsmodels' VECM on `levels` (already on the working scale: levels or log levels, one column per
+    variable) and express it as a VAR in levels. `level_values` are the untransformed levels (for log variables)."""
+    validate_deterministic(deterministic)
+    y = np.asarray(levels, dtype=float)
+    k = y.shape[1]
+    if not 1 <= rank < k:
+        raise InvalidInput(f"The cointegration rank ({{input:coint_rank}}) must be from 1 to {k - 1} for {k} "
+                           f"variables, got {rank}.")  # fmt: skip
+    dates = pd.DatetimeIndex(levels.index)
+    first_season = int(season_index(dates[:1], seasons)[0]) if seasons else 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = VECM(y, k_ar_diff=k_ar_diff, coint_rank=rank, deterministic=deterministic, seasons=seasons,
+                       first_season=first_season).fit(method="ml")  # fmt: skip
+    parameters = VecmParameters(
+        alpha=np.asarray(results.alpha), beta=np.asarray(results.beta), gamma=np.asarray(results.gamma),
+        det=np.asarray(results.det_coef), det_coint=np.asarray(results.det_coef_coint),
+        stderr_alpha=np.asarray(results.stderr_alpha), stderr_beta=np.asarray(results.stderr_beta),
+        stderr_gamma=np.asarray(results.stderr_gamma), stderr_det=np.asarray(results.stderr_det_coef),
+        stderr_det_coint=np.asarray(results.stderr_det_coef_coint), sigma_u=np.asarray(results.sigma_u),
+        log_likelihood=float(results.llf), nobs=int(results.nobs),
+    )  # fmt: skip
+    var = _as_var(results, list(levels.columns), transforms, deterministic, seasons, dates, freq, origin,
+                  level_values if level_values is not None else levels)  # fmt: skip
+    return VecmFit(list(levels.columns), list(transforms), deterministic, k_ar_diff, rank, seasons, parameters, var)
+
+
+def _as_var(results, variables: list[str], transforms: list[str], deterministic: str, seasons: int,
+            dates: pd.DatetimeIndex, freq: str, origin: str, level_values: pd.DataFrame) -> VarModel:  # fmt: skip
+    """The VAR representation in (log) levels with the deterministic terms statsmodels' VECMResults.predict uses:
+    one constant (outside + α·inside), one linear trend (outside + α·inside; the inside trend counts from one row
+    earlier, which moves the constant), and the centred seasonal dummies."""
+    k = len(variables)
+    alpha = np.asarray(results.alpha)
+    constant = np.zeros(k)
+    trend = np.zeros(k)
+    if "co" in deterministic:
+        constant += np.asarray(results.const).ravel()
+    if "ci" in deterministic:
+        constant += (alpha @ np.asarray(results.const_coint).T).ravel()
+    if "lo" in deterministic:
+        trend += np.asarray(results.lin_trend).ravel()
+    if "li" in deterministic:
+        inside = (alpha @ np.asarray(results.lin_trend_coint).T).ravel()
+        trend += inside
+        constant -= inside  # statsmodels' inside trend is t − 1 where the outside one (and varlib's) is t
+    has_trend = "l" in deterministic
+    has_constant = "c" in deterministic or has_trend
+    trend_name = "ct" if has_trend else ("c" if has_constant else "n")
+    trend_coefs = np.vstack([constant, trend]) if has_trend else (constant[None, :] if has_constant
+                                                                  else np.zeros((0, k)))  # fmt: skip
+    p = int(results.k_ar)
+    y = np.asarray(results.y_all).T  # every row, presample included
+    return VarModel(
+        variables=variables,
+        transforms=transforms,
+        trend=trend_name,
+        coefs=np.asarray(results.var_rep),
+        trend_coefs=trend_coefs,
+        sigma_u=np.asarray(results.sigma_u),
+        n_totobs=len(y),
+        last_observations=y[len(y) - p :],
+        last_levels=np.asarray(level_values, dtype=float)[-1],
+        last_date=dates[-1],
+        freq=freq,
+        origin=origin,
+        deterministic=Deterministic(seasons=seasons),
+        dummy_coefs=np.asarray(results.seasonal).reshape(k, -1).T if seasons else np.zeros((0, k)),
+    )
+
+
+def loadings_table(fit: VecmFit) -> pd.DataFrame:
+    """α, Γ and the deterministic terms outside the relation, per equation: estimate, standard error, t and
+    p-value (normal, as JMulTi prints them); equations are the differences, d(NAME)."""
+    p = fit.parameters
+    k = len(fit.variables)
+    blocks = [(f"ec{j + 1}(t-1)", p.alpha[:, j], p.stderr_alpha[:, j]) for j in range(fit.rank)]
+    for lag in range(fit.k_ar_diff):
+        for v, name in enumerate(fit.variables):
+            column = lag * k + v
+            blocks.append((f"d({name})(t-{lag + 1})", p.gamma[:, column], p.stderr_gamma[:, column]))
+    for j, term in enumerate(fit.det_terms):
+        blocks.append((term, p.det[:, j], p.stderr_det[:, j]))
+    rows = []
+    for e, name in enumerate(fit.variables):
+        for term, estimates, errors in blocks:
+            rows.append(_row(f"d({name})", term, estimates[e], errors[e]))
+    return pd.DataFrame(rows)
+
+
+def cointegration_table(fit: VecmFit) -> pd.DataFrame:
+    """β (normalised: the first r variables' rows are the identity, with no standard error) and the deterministic
+    terms inside the relation, per relation ec1, ec2, ..."""
+    p = fit.parameters
+    rows = []
+    for j in range(fit.rank):
+        for v, name in enumerate(fit.variables):
+            rows.append(_row(f"ec{j + 1}", f"{name}(t-1)", p.beta[v, j], p.stderr_beta[v, j]))
+        for i, term in enumerate(fit.det_coint_terms):
+            rows.append(_row(f"ec{j + 1}", term, p.det_coint[i, j], p.stderr_det_coint[i, j]))
+    return pd.DataFrame(rows)
+
+
+def _row(equation: str, term: str, estimate: float, error: float) -> dict:
+    estimate, error = float(estimate), float(error)
+    defined = error > 0 and np.isfinite(error)
+    t = estimate / error if defined else np.nan
+    return {"equation": equation, "term": term, "estimate": estimate, "std_error": error if defined else np.nan,
+            "t_statistic": t, "p_value": float(2 * stats.norm.sf(abs(t))) if defined else np.nan}  # fmt: skip
