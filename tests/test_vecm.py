@@ -139,3 +139,182 @@ def test_a_rank_outside_one_to_k_minus_one_is_refused(e6_levels) -> None:
                                                "variables, got 2.")  # fmt: skip
     with pytest.raises(InvalidInput, match="Unknown deterministic terms 'cx' for a VECM"):
         johansen_tests(e6_levels, "cx", 3)
+
+
+# ----- the VECM kind through training, storage, the CLI, the service and the pages --------------------------------
+
+
+@pytest.fixture(scope="module")
+def gdp_vecm(macrodata):
+    """The issue's VECM: log realgdp and log realcons, rank 1, constant in the relation, p by AIC on the levels."""
+    from varlib import TrainSpec, train
+
+    spec = TrainSpec.build(["realgdp", "realcons"], "log", kind="vecm", coint_rank=1, vecm_deterministic="ci",
+                           max_lags=8, test_size=12)  # fmt: skip
+    return train(macrodata, spec)
+
+
+def test_a_vecm_forecasts_ahead_as_statsmodels_predicts(gdp_vecm, macrodata) -> None:
+    from statsmodels.tsa.vector_ar.vecm import VECM
+
+    result = gdp_vecm
+    assert result.model.kind == "vecm" and result.model.vecm.rank == 1 and result.model.lag_order == 3
+    logs = np.log(macrodata.frame[["realgdp", "realcons"]].to_numpy())
+    theirs = VECM(logs, k_ar_diff=2, coint_rank=1, deterministic="ci").fit()
+    point, lower, upper = theirs.predict(8, alpha=0.05)
+    ours = result.production.forecast(8, 0.05)
+    np.testing.assert_allclose(np.log(ours.point.to_numpy()), point, rtol=1e-10)
+    np.testing.assert_allclose(np.log(ours.lower.to_numpy()), lower, rtol=1e-10)
+    np.testing.assert_allclose(np.log(ours.upper.to_numpy()), upper, rtol=1e-10)
+    assert result.stability.stable  # beside its one unit root
+    assert result.stability.eigenvalue_moduli[0] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_a_vecm_round_trips_through_both_stores_and_refits(registry, gdp_vecm) -> None:
+    from varlib.analysis import refit, version_estimation
+
+    registry.publish(gdp_vecm, "gdpvecm", "1.0.0")
+    loaded = registry.load("gdpvecm", "1.0.0")
+    assert loaded.metadata["format_version"] == 3 and loaded.metadata["kind"] == "vecm"
+    assert loaded.model.vecm == gdp_vecm.model.vecm and loaded.production.kind == "vecm"
+    pd.testing.assert_frame_equal(loaded.forecast(8).point, gdp_vecm.production.forecast(8).point)
+    assert loaded.spec.kind == "vecm" and loaded.spec.coint_rank == 1 and loaded.spec.vecm_deterministic == "ci"
+    assert refit(loaded.model, loaded.train_levels).matches and refit(loaded.production, loaded.levels).matches
+    assert loaded.summary.terms == "VECM, rank 1, 2 lagged differences, constant in the cointegration relation"
+    stored = version_estimation(loaded)
+    assert stored.stored and list(stored.fits["data"].table("realgdp").index[:2]) == ["ec1(t-1)", "d(realgdp)(t-1)"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["vecm"].__setitem__("k_ar_diff", 1), "field vecm.k_ar_diff does not match the lag order"),
+        (lambda d: d["vecm"].__setitem__("rank", 2), "field vecm.rank"),
+        (lambda d: d["vecm"].__setitem__("deterministic", "lo"), "field vecm.deterministic does not match the trend"),
+        (lambda d: d["vecm"]["fits"]["data"]["beta"].pop(), "field vecm.fits.data.beta does not have shape (2, 1)"),
+        (lambda d: d.__setitem__("kind", "garch"), "field kind is not a model kind"),
+        (lambda d: d["transforms"].__setitem__("realgdp", "logdiff"), "field transforms must be none or log"),
+    ],
+)  # fmt: skip
+def test_a_crafted_vecm_document_is_refused(gdp_vecm, change, message) -> None:
+    import json
+    import re
+
+    from varlib.artifact import check_model_document, model_document
+    from varlib.errors import IntegrityError
+    from varlib.naming import Version
+
+    document = json.loads(json.dumps(model_document(gdp_vecm, "gdpvecm", Version(1, 0, 0), "", "2026-12-06T00:00Z")))
+    check_model_document(document, "gdpvecm/1_0_0/model.json")
+    change(document)
+    with pytest.raises(IntegrityError, match=re.escape(message)):
+        check_model_document(document, "gdpvecm/1_0_0/model.json")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"transform": "logdiff"}, "A VECM models the (log) levels, so 'realgdp' takes the transform none or log, "
+         "not logdiff (--transform)."),
+        ({"exog": ["tbilrate"]}, "A VECM here takes seasonal dummies but not exogenous variables or date dummies "
+         "(--exog); fit a VAR for those."),
+        ({"coint_rank": 2}, "The cointegration rank (--coint-rank) must be below the 2 variables, got 2."),
+        ({"coint_rank": None}, "statsmodels macrodata (US, quarterly): Johansen's trace test finds no cointegration "
+         "(rank 0) at 5%, so a VECM does not apply: fit a VAR in differences, or give a rank (--coint-rank)."),
+    ],
+)  # fmt: skip
+def test_a_vecm_the_data_or_the_flags_do_not_allow_is_refused_in_one_sentence(macrodata, options, message) -> None:
+    from varlib import TrainSpec, train
+
+    transform = options.pop("transform", "log")
+    spec = TrainSpec.build(["realgdp", "realcons"], transform, kind="vecm", max_lags=8, **({"coint_rank": 1} | options))
+    with pytest.raises(InvalidInput) as caught:
+        train(macrodata, spec)
+    assert caught.value.worded(CLI_INPUTS) == message
+
+
+def test_the_cli_and_the_service_train_publish_and_forecast_a_vecm(tmp_path, capsys, gdp_vecm) -> None:
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from varlib import ModelRegistry, open_store
+    from varlib.api import create_app
+    from varlib.cli import main
+
+    url = f"file://{tmp_path / 'store'}"
+    assert (
+        main(
+            [
+                "--store",
+                url,
+                "train",
+                "--columns",
+                "realgdp,realcons",
+                "--transform",
+                "log",
+                "--kind",
+                "vecm",
+                "--coint-rank",
+                "1",
+                "--deterministic",
+                "ci",
+                "--max-lags",
+                "8",
+                "--publish",
+                "gdp",
+                "1.0.0",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "VECM, rank 1, 2 lagged differences, constant in the cointegration relation" in out
+    assert "Johansen's tests on the training rows (188 observations): rank 0 by the trace test" in out
+    assert main(["--store", url, "forecast", "gdp", "1.0.0", "--steps", "4", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["forecast"]
+    expected = gdp_vecm.production.forecast(4).point
+    assert [r["realgdp"]["point"] for r in rows] == pytest.approx(expected["realgdp"].tolist(), rel=1e-12)
+    assert main(["--store", url, "show", "gdp", "1.0.0", "--estimation"]) == 0
+    shown = capsys.readouterr().out
+    assert "Cointegration relations (β, normalised) of the data fit:" in shown and "ec1(t-1)" in shown
+    client = TestClient(create_app(ModelRegistry(open_store(url))))
+    answer = client.get("/models/gdp/versions/1.0.0/forecast", params={"steps": 4})
+    assert answer.status_code == 200
+    assert [r["realgdp"]["point"] for r in answer.json()["forecast"]] == pytest.approx(expected["realgdp"].tolist(),
+                                                                                       rel=1e-12)  # fmt: skip
+    detail = client.get("/models/gdp/versions/1.0.0").json()
+    assert detail["metadata"]["kind"] == "vecm" and detail["estimation"]["source"] == "stored"
+
+
+def test_a_vecm_version_goes_through_every_page(tmp_path, monkeypatch, gdp_vecm) -> None:
+    """The analyses that apply work; those that do not say why, in one sentence."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app_analysis import open_panel
+    from tests.test_app_pages import APP, TIMEOUT, assert_no_exception, button, clean_environment, page_text  # noqa: F401
+    from varlib import ModelRegistry, open_store
+
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    ModelRegistry(open_store(f"file://{tmp_path / 'store'}")).publish(gdp_vecm, "gdpvecm", "1.0.0")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for page in ("forecast", "registry", "compare", "refresh"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert_no_exception(at)
+    at.switch_page("pages/forecast.py").run()
+    assert "VECM, rank 1, 2 lagged differences" in page_text(at)
+    at.switch_page("pages/analyze.py").run()
+    assert_no_exception(at)
+    assert next(s.value for s in at.success).startswith("Analyzing gdpvecm 1.0.0")  # the refit reproduces it
+    assert "Cointegration relations (β, normalised)" in page_text(at) and "Johansen's rank tests" in page_text(at)
+    open_panel(at, "Diagnostics")
+    assert "The LM autocorrelation test is not computed for a VECM here" in page_text(at)
+    open_panel(at, "Causality")
+    assert "Granger causality in the VECM" in page_text(at)
+    assert "Lag exclusion, block exogeneity and Toda-Yamamoto are tests of a VAR's coefficients" in page_text(at)
+    open_panel(at, "Impulse responses")
+    button(at, "Compute impulse responses and FEVD").click().run()
+    assert_no_exception(at)
+    assert "No bands: their asymptotic form for a VECM is not computed here." in page_text(at)
+    open_panel(at, "Baselines")
+    assert_no_exception(at)

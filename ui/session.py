@@ -264,6 +264,16 @@ def diagnostics(key: str, _fit: analysis.Refit) -> analysis.Diagnostics:
     return analysis.diagnostics(_fit)
 
 
+@st.cache_data(show_spinner="Testing the cointegration rank…", max_entries=32)
+def johansen(key: str, _fit, _train_levels: pd.DataFrame):
+    """Johansen's tests on a VECM's training levels, with its lagged differences and deterministic terms."""
+    from varlib import vecm
+    from varlib.transforms import apply_transforms
+
+    levels = apply_transforms(_train_levels[_fit.variables], dict(zip(_fit.variables, _fit.transforms, strict=True)))
+    return vecm.johansen_tests(levels, _fit.deterministic, _fit.k_ar_diff)
+
+
 @st.cache_data(show_spinner="Testing for unit roots…", max_entries=64)
 def integrated_levels(key: str, _model: VarModel, _train_levels: pd.DataFrame) -> list[str]:
     return analysis.integrated_levels(_model, _train_levels)

@@ -16,7 +16,7 @@ from statsmodels.tsa.ar_model import AutoReg
 from statsmodels.tsa.stattools import acf, adfuller, kpss
 from statsmodels.tsa.vector_ar.var_model import VARResults
 
-from varlib import diagnostic_tests
+from varlib import diagnostic_tests, vecm
 from varlib.artifact import stores_estimation
 from varlib.data import Dataset
 from varlib.deterministic import Deterministic
@@ -123,6 +123,8 @@ class Refit:
     matches: bool
     max_difference: float  # largest absolute difference over coefficients, trend terms and sigma_u
     dates: pd.DatetimeIndex | None = None  # of the transformed training rows
+    kind: str = "var"  # a VECM's refit holds statsmodels' VECMResults, and its VecmFit
+    vecm_fit: object | None = None
 
     def message(self) -> str:
         if self.matches:
@@ -139,6 +141,8 @@ REFIT_TOLERANCE = 1e-8
 
 def refit(model: VarModel, train_levels: pd.DataFrame) -> Refit:
     """Refit the model's specification on its training levels and compare with its parameters."""
+    if model.vecm is not None:
+        return _refit_vecm(model, train_levels)
     transforms = dict(zip(model.columns, [*model.transforms, *model.exog_transforms], strict=True))
     everything = apply_transforms(train_levels[model.columns], transforms)
     transformed = everything[model.variables]
@@ -166,6 +170,25 @@ def refit(model: VarModel, train_levels: pd.DataFrame) -> Refit:
         max_difference=difference,
         dates=pd.DatetimeIndex(transformed.index),
     )
+
+
+def _refit_vecm(model: VarModel, levels: pd.DataFrame) -> Refit:
+    """A VECM refitted on its (log) levels; its VAR representation compared with the stored one. `results` are
+    statsmodels' VECMResults (the analyses that apply to a VECM read them)."""
+    transforms = dict(zip(model.variables, model.transforms, strict=True))
+    transformed = apply_transforms(levels[model.variables], transforms)
+    spec = model.vecm
+    rebuilt = vecm.fit_vecm(transformed, model.transforms, spec.k_ar_diff, spec.rank, spec.deterministic, model.freq,
+                            model.deterministic.seasons, model.origin, levels[model.variables])  # fmt: skip
+    pairs = [(rebuilt.var.coefs, model.coefs), (rebuilt.var.trend_coefs, model.trend_coefs),
+             (rebuilt.var.dummy_coefs, model.dummy_coefs), (rebuilt.var.sigma_u, model.sigma_u)]  # fmt: skip
+    if any(a.shape != b.shape for a, b in pairs):
+        return Refit(rebuilt.results, model.variables, model.transforms, False, float("inf"), transformed.index)
+    difference = max((float(np.max(np.abs(a - b))) if a.size else 0.0) for a, b in pairs)
+    scale = max((float(np.max(np.abs(b))) if b.size else 0.0) for _, b in pairs)
+    return Refit(rebuilt.results, list(model.variables), list(model.transforms),
+                 difference <= REFIT_TOLERANCE * max(1.0, scale), difference, pd.DatetimeIndex(transformed.index),
+                 kind="vecm", vecm_fit=rebuilt)  # fmt: skip
 
 
 # ----- estimation output of a stored version ------------------------------------------------------
@@ -218,8 +241,15 @@ def version_estimation(version) -> VersionEstimation:
         if model is None:  # stored before production fits
             continue
         rebuilt = refit(model, levels)
-        fits[origin] = estimation_output(rebuilt.results, list(model.variables), model.trend,
-                                         [*model.deterministic.names(model.freq), *model.exog_variables])  # fmt: skip
+        if rebuilt.vecm_fit is not None:
+            fits[origin] = vecm.estimation_output(rebuilt.vecm_fit)
+        else:
+            fits[origin] = estimation_output(
+                rebuilt.results,
+                list(model.variables),
+                model.trend,
+                [*model.deterministic.names(model.freq), *model.exog_variables],
+            )
         reproduces = reproduces and rebuilt.matches
     return VersionEstimation(fits, stored=False, reproduces=reproduces)
 
@@ -259,7 +289,15 @@ def whiteness_lag_choice(lag_order: int, nobs: int) -> tuple[int, str]:
 
 def diagnostics(fit: Refit, acf_lags: int = 20) -> Diagnostics:
     results = fit.results
-    companion_eigenvalues = 1 / np.asarray(results.roots) if results.k_ar else np.array([])
+    if fit.vecm_fit is not None:  # the VECM's VAR representation: K − r of its roots are unit roots by construction
+        coefs = fit.vecm_fit.var.coefs
+        k, p = coefs.shape[1], coefs.shape[0]
+        companion = np.zeros((k * p, k * p))
+        companion[:k, :] = np.concatenate(list(coefs), axis=1)
+        companion[k:, :-k] = np.eye(k * (p - 1))
+        companion_eigenvalues = np.linalg.eigvals(companion)
+    else:
+        companion_eigenvalues = 1 / np.asarray(results.roots) if results.k_ar else np.array([])
     roots = pd.DataFrame(
         {
             "real": companion_eigenvalues.real,
@@ -273,9 +311,10 @@ def diagnostics(fit: Refit, acf_lags: int = 20) -> Diagnostics:
     residual_dates = fit.dates[-results.nobs :] if fit.dates is not None else None
     residuals = pd.DataFrame(np.asarray(results.resid), columns=fit.variables, index=residual_dates)
     lags = min(acf_lags, results.nobs // 2)
+    unit_roots = len(fit.variables) - fit.vecm_fit.rank if fit.vecm_fit is not None else 0
     return Diagnostics(
         roots=roots,
-        stable=bool((roots["modulus"] < 1).all()),
+        stable=bool((roots["modulus"].iloc[unit_roots:] < 1).all()),
         whiteness_lags=h,
         whiteness_rule=rule,
         whiteness_statistic=float(whiteness.test_statistic),
@@ -309,10 +348,12 @@ def residual_tests(fit: Refit, lm_lags: int = 5, arch_lags: int = 5) -> Residual
             raise InvalidInput(f"The {what}'s lags must be a whole number from 1 to 48, got {lags!r}.")
     results = fit.results
     t, k = np.asarray(results.resid).shape
-    regressors = np.asarray(results.endog_lagged).shape[1]
     system: list[TestResult] = []
     missing: list[str] = []
-    if t > regressors + k * lm_lags + k:
+    regressors = np.asarray(results.endog_lagged).shape[1] if fit.vecm_fit is None else 0
+    if fit.vecm_fit is not None:  # the LM test regresses on the model's regressors, which VECMResults do not give
+        missing.append("The LM autocorrelation test is not computed for a VECM here; the portmanteau test above is.")
+    elif t > regressors + k * lm_lags + k:
         system.extend(diagnostic_tests.lm_autocorrelation(results, lm_lags))
     else:
         missing.append(f"The LM test at {lm_lags} lags needs more than {regressors + k * lm_lags + k} residuals "
@@ -366,6 +407,8 @@ def coefficient_tests(fit: Refit, model: VarModel, train_levels: pd.DataFrame, e
     causality: a VAR(p + extra_lags) on the same data and terms, the first p lags of each causing variable tested."""
     results = fit.results
     p = results.k_ar
+    if fit.vecm_fit is not None:  # lag exclusion and Toda-Yamamoto are tests of a VAR's coefficients
+        return CoefficientTests(None, None, [], None, None, extra_lags)
     integrated = integrated_levels(model, train_levels) if p else []
     if not p:
         return CoefficientTests(None, None, integrated, None, None, extra_lags)
@@ -410,6 +453,16 @@ def causality(fit: Refit) -> Causality:
     names = fit.variables
     results = fit.results
     matrix = pd.DataFrame(np.nan, index=pd.Index(names, name="caused"), columns=pd.Index(names, name="causing"))
+    if fit.vecm_fit is not None:  # statsmodels' VECM tests: Granger through the VAR representation's lags
+        for i in range(len(names)):
+            for j in range(len(names)):
+                if i != j:
+                    matrix.iloc[i, j] = results.test_granger_causality(caused=i, causing=j).pvalue
+        instantaneous = pd.Series({name: results.test_inst_causality(causing=k).pvalue
+                                   for k, name in enumerate(names)})  # fmt: skip
+        return Causality(matrix, instantaneous.astype(float), "Granger causality in the VECM: F test on the lags of "
+                         "its VAR representation (statsmodels); instantaneous causality: Wald test on the residual "
+                         "covariance")  # fmt: skip
     if results.k_ar > 0:  # a VAR(0) has no lags whose effect could be tested (statsmodels raises)
         for i in range(len(names)):
             for j in range(len(names)):
@@ -446,6 +499,8 @@ def impulse_responses(fit: Refit, periods: int = 10, progress: Progress | None =
     """Orthogonalised responses with asymptotic 95% bands; cumulative for differenced responses (levels)."""
     if progress:
         progress(0.05, "Computing impulse responses")
+    if fit.vecm_fit is not None:
+        return _vecm_responses(fit, periods)
     if fit.results.k_ar == 0:
         return _impact_only(fit, periods)
     with warnings.catch_warnings():
@@ -477,6 +532,27 @@ def impulse_responses(fit: Refit, periods: int = 10, progress: Progress | None =
         upper=responses + 1.96 * errors,
         cumulative=cumulative,
         fevd=np.asarray(decomposition),
+    )
+
+
+def _vecm_responses(fit: Refit, periods: int) -> ImpulseResponses:
+    """A VECM's orthogonalised responses of the (log) levels, from its VAR representation (as statsmodels'
+    VECMResults.irf), and the FEVD from the same; no bands: their asymptotic form for a VECM is not computed here."""
+    model = fit.vecm_fit.var
+    phis = model.ma_coefficients(periods + 1)
+    chol = np.linalg.cholesky(model.sigma_u)
+    responses = np.einsum("hij,jk->hik", phis, chol)
+    squares = np.cumsum(responses**2, axis=0)  # h, response, shock
+    decomposition = (squares / squares.sum(axis=2, keepdims=True)).transpose(1, 0, 2)
+    nan = np.full_like(responses, np.nan)
+    return ImpulseResponses(
+        variables=list(fit.variables),
+        periods=periods,
+        responses=responses,
+        lower=nan,
+        upper=nan,
+        cumulative=[False] * len(fit.variables),
+        fevd=decomposition[:, :periods, :],
     )
 
 

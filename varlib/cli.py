@@ -38,7 +38,7 @@ from varlib.deterministic import split_dates
 from varlib.errors import CLI_INPUTS, InvalidInput, VarlibError
 from varlib.exog import read_path_csv
 from varlib.formats import chosen_by_words, estimation_text, stability_words, terms_words
-from varlib.model import ORIGIN_DATA, ORIGINS, TRENDS, Forecast
+from varlib.model import KINDS, ORIGIN_DATA, ORIGINS, TRENDS, Forecast
 from varlib.model import iso_timestamp as model_timestamp
 from varlib.refresh import DEFAULT_COMPARE_STEPS, RefreshResult, refresh
 from varlib.registry import ModelRegistry
@@ -46,6 +46,7 @@ from varlib.registry.aliases import describe_event
 from varlib.serving import DEFAULT_CACHE_SIZE
 from varlib.tokens import SCOPES, TOKENS_ENV, TokenTable, new_token, token_entry, validate_token_name
 from varlib.training import CRITERIA, TrainResult, TrainSpec, train
+from varlib.vecm import DETERMINISTIC_TERMS
 
 UNEXPECTED_EXIT = 70
 VERSION_HELP = "a version such as 0.0.1, latest (the highest release not deprecated), or @ALIAS (e.g. @production)"
@@ -111,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     order.add_argument("--ic", choices=CRITERIA, default="aic", help="criterion that chooses p")
     order.add_argument("--lags", type=int, help="a fixed lag order p instead of a criterion")
     fit.add_argument("--trend", choices=TRENDS, default="c", help="n: none, c: constant, ct: constant and trend")
+    fit.add_argument("--kind", choices=KINDS, default="var",
+                     help="var, or vecm: a vector error correction model of the (log) levels (transforms none or "
+                     "log; p chosen on the levels VAR, p - 1 lagged differences)")  # fmt: skip
+    fit.add_argument(
+        "--coint-rank", type=int, help="VECM: the cointegration rank (default: chosen by Johansen's trace test at 5%%)"
+    )
+    fit.add_argument("--deterministic", choices=list(DETERMINISTIC_TERMS), default="ci",
+                     help="VECM: deterministic terms as statsmodels names them: n none, co/ci a constant outside/"
+                     "inside the cointegration relation, lo/li a linear trend outside/inside, colo, cili")  # fmt: skip
     fit.add_argument("--seasonal", action="store_true",
                      help="centred seasonal dummies for the data's frequency (monthly or quarterly), as R vars' "
                      "season=")  # fmt: skip
@@ -335,6 +345,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         impulse_dummies=[d for text in args.dummy for d in split_dates(text)],
         step_dummies=[d for text in args.step_dummy for d in split_dates(text)],
         exog=exog,
+        kind=args.kind,
+        coint_rank=args.coint_rank,
+        vecm_deterministic=args.deterministic,
     )
     registry = _registry(args) if args.publish else None
     if registry is not None:
@@ -415,6 +428,12 @@ def format_train(result: TrainResult) -> str:
         f"{'stable' if production.stable else 'NOT stable'} (modulus {production.max_modulus:.4f}); "
         f"forecasts ahead start {model_timestamp(result.production.forecast_dates(1)[0])}."
     )
+    if result.vecm:
+        johansen = result.vecm["johansen"]
+        lines.append(f"Johansen's tests on the training rows ({johansen.nobs} observations): rank "
+                     f"{johansen.rank_by_trace} by the trace test, {johansen.rank_by_max_eigenvalue} by the maximum "
+                     "eigenvalue, at 5%:")  # fmt: skip
+        lines.append(johansen.table.to_string(float_format=lambda x: f"{x:.4g}"))
     lines.extend(f"Note: {note}." for note in result.notes)
     return "\n".join(lines)
 
@@ -492,8 +511,30 @@ def cmd_show(args: argparse.Namespace) -> int:
                                "production fit; use --fit train.")  # fmt: skip
         fit = args.fit
         text += f"\n\n{estimation.describe()}\n{estimation_text(estimation.fits[fit], fit)}"
+        if meta.get("kind") == "vecm":
+            text += "\n\n" + cointegration_text(meta["vecm"], model.variables, fit)
     print(text)
     return 0
+
+
+def cointegration_text(section: dict, variables: list[str], fit: str) -> str:
+    """A stored VECM's cointegration relations (β, normalised) with standard errors, and Johansen's table."""
+    stored = section["fits"][fit]
+    lines = [f"Cointegration relations (β, normalised) of the {fit} fit:"]
+    inside = (["const"] if "ci" in section["deterministic"] else []) + (["lin_trend"] if "li" in
+                                                                        section["deterministic"] else [])  # fmt: skip
+    for j in range(section["rank"]):
+        for name, value, error in [(f"{v}(t-1)", stored["beta"][i][j], stored["stderr_beta"][i][j])
+                                   for i, v in enumerate(variables)] + [
+                                  (t, stored["det_coint"][i][j], stored["stderr_det_coint"][i][j])
+                                  for i, t in enumerate(inside)]:  # fmt: skip
+            shown = f"({error:.4g})" if error else "(normalised)"
+            lines.append(f"  ec{j + 1}  {name:<24} {value: .4g} {shown}")
+    lines.append("Johansen's tests on the training rows (H0: rank <= r0):")
+    for row in section["johansen"]:
+        lines.append(f"  r0 = {row['r0']}: trace {row['trace']:.4g} (95% {row['trace 95%']:.4g}), max-eigenvalue "
+                     f"{row['max-eigenvalue']:.4g} (95% {row['max 95%']:.4g})")  # fmt: skip
+    return "\n".join(lines)
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:

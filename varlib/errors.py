@@ -66,6 +66,8 @@ LIBRARY_INPUTS = {
     "exog_path": "exog_path",
     "coint_rank": "coint_rank",
     "deterministic": "deterministic",
+    "kind": "kind",
+    "transform": "the transform",
 }
 CLI_INPUTS = {
     "date_order": "--date-order day-first or --date-order month-first",
@@ -89,6 +91,8 @@ CLI_INPUTS = {
     "exog_path": "--exog-path",
     "coint_rank": "--coint-rank",
     "deterministic": "--deterministic",
+    "kind": "--kind",
+    "transform": "--transform",
 }
 DASHBOARD_INPUTS = {
     "date_order": "day-first or month-first in the Date order field",
@@ -112,6 +116,8 @@ DASHBOARD_INPUTS = {
     "exog_path": "the table of the exogenous variables' future values",
     "coint_rank": "the Cointegration rank field",
     "deterministic": "the VECM deterministic terms field",
+    "kind": "the Model kind field",
+    "transform": "the Transform per variable fields",
 }
 # The REST service: the forecast request's body fields.
 API_INPUTS = {

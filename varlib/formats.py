@@ -65,6 +65,8 @@ def trend_words(trend: str) -> str:
 def terms_words(trend: str, dummies: str = "") -> str:
     """The deterministic terms in words: 'constant, seasonal dummies (quarterly, centred), step dummy 2008Q4', from
     the trend and the dummies' own words (Deterministic.describe, VersionSummary.terms)."""
+    if dummies.startswith("VECM"):  # a VECM's words say where its constant and trend are
+        return dummies
     return f"{trend_words(trend)}, {dummies}" if dummies else trend_words(trend)
 
 

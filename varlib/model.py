@@ -28,6 +28,21 @@ MAX_FORECAST_STEPS = 1000
 MIN_ALPHA = 1e-6  # a 99.9999% interval; smaller alphas round 1 - alpha/2 to 1.0 and give infinite bounds
 
 
+KINDS = ("var", "vecm")
+
+
+@dataclass(frozen=True)
+class VecmSpec:
+    """What makes a VarModel a VECM's VAR representation: its lagged differences, rank and deterministic terms."""
+
+    k_ar_diff: int
+    rank: int
+    deterministic: str  # n, co, ci, lo, li, colo, cili (statsmodels' names)
+
+    def to_document(self) -> dict:
+        return {"k_ar_diff": self.k_ar_diff, "rank": self.rank, "deterministic": self.deterministic}
+
+
 @dataclass
 class VarModel:
     """VAR(p) parameters on transformed data, with what is needed to map back to levels."""
@@ -53,6 +68,8 @@ class VarModel:
     exog_transforms: list[str] = field(default_factory=list)
     exog_coefs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     last_exog_levels: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # A VECM is stored and forecast as its VAR in (log) levels; `vecm` says which VECM it represents.
+    vecm: VecmSpec | None = None
     _dates: dict[int, pd.DatetimeIndex] = field(default_factory=dict, repr=False, compare=False)
     _columns: pd.Index | None = field(default=None, repr=False, compare=False)
 
@@ -67,6 +84,10 @@ class VarModel:
     def regressors_words(self) -> str:
         """The terms beyond the trend in words: 'seasonal dummies (quarterly, centred), exogenous oil (diff)'."""
         words = [self.deterministic.describe(self.freq)] if self.deterministic else []
+        if self.vecm is not None:
+            from varlib.vecm import vecm_words  # the VECM kind's module names its own terms
+
+            words.insert(0, vecm_words(self.vecm))
         if self.exog_variables:
             words.append(
                 "exogenous "
@@ -234,8 +255,19 @@ class VarModel:
         point, lower, upper = (pd.DataFrame(v, index=dates, columns=self._columns, copy=False) for v in levels)
         return Forecast(point=point, lower=lower, upper=upper, alpha=alpha, origin=self.origin)
 
+    @property
+    def kind(self) -> str:
+        return "vecm" if self.vecm is not None else "var"
+
     def stability(self) -> Stability:
-        return stability_of(self.coefs)
+        """A VAR's, or for a VECM the stability of what is left beside its K − r unit roots (by construction)."""
+        found = stability_of(self.coefs)
+        if self.vecm is None:
+            return found
+        unit = self.k - self.vecm.rank
+        rest = found.eigenvalue_moduli[unit:]
+        largest = rest[0] if rest else 0.0
+        return Stability(stable=bool(largest < 1), max_modulus=largest, eigenvalue_moduli=found.eigenvalue_moduli)
 
 
 def iso_date(moment: pd.Timestamp) -> str:

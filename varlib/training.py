@@ -13,8 +13,9 @@ from varlib.deterministic import IMPULSE, MAX_DUMMIES, STEP, Deterministic, reso
 from varlib.errors import InvalidInput
 from varlib.estimation import EstimationOutput, estimation_output
 from varlib.limits import Limits
-from varlib.model import TRENDS, Forecast, Stability, VarModel, validate_forecast_args
+from varlib.model import KINDS, TRENDS, Forecast, Stability, VarModel, validate_forecast_args
 from varlib.transforms import apply_transforms, is_log, validate_transform
+from varlib.vecm import LEVEL_TRANSFORMS, validate_deterministic, vecm_trend
 
 CRITERIA = ("aic", "bic", "hqic", "fpe")
 MAX_EXOG = 20  # exogenous variables per model: regressors of every equation, each needing a path to forecast
@@ -39,6 +40,14 @@ class TrainSpec:
     # Exogenous variables from the data (R vars' exogen=): regressors at time t, transformed as `transforms` says;
     # forecasts need their future values.
     exog: list[str] = field(default_factory=list)
+    kind: str = "var"  # or "vecm": a VECM of the (log) levels, p chosen on the levels VAR
+    coint_rank: int | None = None  # VECM: None chooses it by Johansen's trace test at 5%
+    vecm_deterministic: str = "ci"  # VECM: statsmodels' n, co, ci, lo, li, colo, cili
+
+    @property
+    def selection_trend(self) -> str:
+        """The trend of the VAR the lag order is chosen on: for a VECM, the one its deterministic terms imply."""
+        return vecm_trend(self.vecm_deterministic) if self.kind == "vecm" else self.trend
 
     @property
     def columns(self) -> list[str]:
@@ -98,9 +107,28 @@ class TrainSpec:
         for dates in (self.impulse_dummies, self.step_dummies):
             if not isinstance(dates, (list, tuple)) or not all(isinstance(d, str) for d in dates):
                 raise InvalidInput("Impulse and step dummies are lists of dates, such as ['2008Q4'].")
+        if self.kind not in KINDS:
+            raise InvalidInput(f"Unknown model kind {self.kind!r} ({{input:kind}}): use var or vecm.")
+        if self.kind == "vecm":
+            self._validate_vecm()
         if len(self.impulse_dummies) + len(self.step_dummies) > MAX_DUMMIES:
             raise InvalidInput(f"At most {MAX_DUMMIES} impulse and step dummies can be given, got "
                                f"{len(self.impulse_dummies) + len(self.step_dummies)}.")  # fmt: skip
+
+    def _validate_vecm(self) -> None:
+        validate_deterministic(self.vecm_deterministic)
+        for name in self.variables:
+            if self.transforms.get(name) not in LEVEL_TRANSFORMS:
+                raise InvalidInput(f"A VECM models the (log) levels, so {name!r} takes the transform none or log, not "
+                                   f"{self.transforms.get(name)} ({{input:transform}}).")  # fmt: skip
+        if self.exog or self.impulse_dummies or self.step_dummies:
+            raise InvalidInput("A VECM here takes seasonal dummies but not exogenous variables or date dummies "
+                               "({input:exog}); fit a VAR for those.")  # fmt: skip
+        if self.coint_rank is not None:
+            _check_int("cointegration rank", self.coint_rank, 1)
+            if self.coint_rank >= len(self.variables):
+                raise InvalidInput(f"The cointegration rank ({{input:coint_rank}}) must be below the "
+                                   f"{len(self.variables)} variables, got {self.coint_rank}.")  # fmt: skip
 
 
 def _check_int(what: str, value: object, minimum: int) -> None:
@@ -196,8 +224,8 @@ def estimable_lags(rows: int, k: int, trend: str, extra: int = 0) -> int:
 
 def _check_enough_rows(source: str, spec: TrainSpec, rows: int, extra: int = 0) -> None:
     k = len(spec.variables)
-    n_trend = (len(spec.trend) if spec.trend.startswith("c") else 0) + extra
-    max_estimable = estimable_lags(rows, k, spec.trend, extra)
+    n_trend = (len(spec.selection_trend) if spec.selection_trend.startswith("c") else 0) + extra
+    max_estimable = estimable_lags(rows, k, spec.selection_trend, extra)
     needed = spec.max_lags if spec.lags is None else spec.lags
     if needed > max_estimable:
         fewest = needed * (1 + k) + k + n_trend
@@ -347,6 +375,8 @@ class TrainResult:
     lineage: dict | None = None  # set by a refresh: the parent version and what the refresh changed
     # Estimation output per fit: "train" (the evaluation fit) and "data" (the production fit).
     estimation: dict[str, EstimationOutput] = field(default_factory=dict, repr=False)
+    # A VECM's: its Johansen tests ("johansen") and each fit's VecmFit ("train", "data"); None for a VAR.
+    vecm: dict | None = field(default=None, repr=False)
 
     @property
     def levels(self) -> pd.DataFrame:
@@ -365,7 +395,8 @@ def _lag_table(
     table_lags = spec.max_lags
     rows, k = len(data.train_transformed), len(spec.variables)
     if spec.lags is not None:  # a fixed p is fitted whatever max_lags is; the lag table shows what the data allow
-        table_lags = max(min(spec.max_lags, estimable_lags(rows, k, spec.trend, data.extra_columns)), spec.lags)
+        table_lags = max(min(spec.max_lags, estimable_lags(rows, k, spec.selection_trend, data.extra_columns)),
+                         spec.lags)  # fmt: skip
         if table_lags < spec.max_lags:
             notes.append(f"the lag table goes up to p = {table_lags}, not {spec.max_lags}: {rows} training rows "
                          f"(after transforms) cannot estimate more lags of {k} variables")  # fmt: skip
@@ -373,7 +404,7 @@ def _lag_table(
     deterministic = resolve(spec.seasonal, spec.dummy_dates, train_dates, dataset.freq, table_lags, dataset.source,
                             strict=strict_dummies)  # fmt: skip
     extra = regressors(train_dates, deterministic, data.train_exog)
-    return select_lag_order(data.train_transformed, table_lags, spec.trend, extra), deterministic
+    return select_lag_order(data.train_transformed, table_lags, spec.selection_trend, extra), deterministic
 
 
 def regressors(dates: pd.DatetimeIndex, deterministic: Deterministic, exog: pd.DataFrame | None) -> np.ndarray | None:
@@ -403,10 +434,12 @@ def train(dataset: Dataset, spec: TrainSpec, *, strict_dummies: bool = True) -> 
     notes = list(dataset.notes)
     selection, deterministic = _lag_table(data, spec, dataset, strict_dummies, notes)
     p = spec.lags if spec.lags is not None else selection.selected[spec.criterion]
+    all_levels = pd.concat([data.train_levels, data.test_levels])
+    if spec.kind == "vecm":
+        return _train_vecm(dataset, spec, data, selection, deterministic, p, notes)
     results = fit_var(data.train_transformed, p, spec.trend, deterministic, data.train_exog)
     model = _fitted_model(results, spec, p, data.train_transformed, data.train_levels, dataset.freq, "train",
                           deterministic)  # fmt: skip
-    all_levels = pd.concat([data.train_levels, data.test_levels])
     production_results = fit_var(data.all_transformed, p, spec.trend, deterministic, data.all_exog)
     production = _fitted_model(production_results, spec, p, data.all_transformed, all_levels, dataset.freq, "data",
                                deterministic)  # fmt: skip
@@ -476,6 +509,71 @@ def train(dataset: Dataset, spec: TrainSpec, *, strict_dummies: bool = True) -> 
             )
             for origin, fitted in (("train", results), ("data", production_results))
         },
+    )
+
+
+def _train_vecm(
+    dataset: Dataset,
+    spec: TrainSpec,
+    data: PreparedData,
+    selection: LagSelection,
+    deterministic: Deterministic,
+    p: int,
+    notes: list[str],
+) -> TrainResult:
+    """A VECM with p − 1 lagged differences (p chosen on the levels VAR), the rank given or Johansen's (trace, 5%),
+    fitted on the training rows and on all rows, and scored like a VAR through its VAR representation."""
+    from varlib import vecm
+
+    if p < 1:
+        notes.append(f"a VECM needs at least one lag in levels; p = 1 is used, not the {p} the lag table chose")
+        p = 1
+    k_ar_diff = p - 1
+    johansen = vecm.johansen_tests(data.train_transformed, spec.vecm_deterministic, k_ar_diff)
+    rank = spec.coint_rank
+    if rank is None:
+        rank = johansen.rank_by_trace
+        k = len(spec.variables)
+        if rank in (0, k):
+            found = "no cointegration (rank 0)" if rank == 0 else f"full rank {k} (the levels are stationary)"
+            raise InvalidInput(f"{dataset.source}: Johansen's trace test finds {found} at 5%, so a VECM does not "
+                               f"apply: fit a VAR {'in differences' if rank == 0 else 'in levels'}, or give a rank "
+                               "({input:coint_rank}).")  # fmt: skip
+        notes.append(f"cointegration rank {rank}, chosen by Johansen's trace test at 5%")
+    transforms = [spec.transforms[v] for v in spec.variables]
+    all_levels = pd.concat([data.train_levels, data.test_levels])
+    seasons = deterministic.seasons
+    fitted = vecm.fit_vecm(data.train_transformed, transforms, k_ar_diff, rank, spec.vecm_deterministic, dataset.freq,
+                           seasons, "train", data.train_levels)  # fmt: skip
+    production_fit = vecm.fit_vecm(data.all_transformed, transforms, k_ar_diff, rank, spec.vecm_deterministic,
+                                   dataset.freq, seasons, "data", all_levels)  # fmt: skip
+    model, production = fitted.var, production_fit.var
+    _check_finite(dataset.source, [model.coefs, model.trend_coefs, model.sigma_u, production.coefs,
+                                   production.trend_coefs, production.sigma_u])  # fmt: skip
+    test_forecast = model.forecast(spec.test_size, spec.alpha)
+    metrics = score_forecast(test_forecast, data.test_levels, data.train_levels.iloc[-1])
+    stability, production_stability = model.stability(), production.stability()
+    if not stability.stable:
+        notes.append(f"beside its {model.k - rank} unit roots, the VECM is not stable (next modulus "
+                     f"{stability.max_modulus:.4f} ≥ 1): forecasts may explode")  # fmt: skip
+    return TrainResult(
+        spec=spec,
+        dataset_source=dataset.source_to_store,
+        model=model,
+        selection=selection,
+        chosen_by=spec.criterion if spec.lags is None else "fixed",
+        train_levels=data.train_levels,
+        test_levels=data.test_levels,
+        test_forecast=test_forecast,
+        metrics=metrics,
+        stability=stability,
+        nobs=fitted.parameters.nobs,
+        notes=notes,
+        production=production,
+        production_stability=production_stability,
+        production_nobs=production_fit.parameters.nobs,
+        estimation={"train": vecm.estimation_output(fitted), "data": vecm.estimation_output(production_fit)},
+        vecm={"johansen": johansen, "train": fitted, "data": production_fit},
     )
 
 

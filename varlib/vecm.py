@@ -14,7 +14,7 @@ centred (as for a VAR) and counted from the calendar.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,8 @@ from statsmodels.tsa.vector_ar.vecm import VECM, coint_johansen
 
 from varlib.deterministic import Deterministic, season_index
 from varlib.errors import InvalidInput
-from varlib.model import VarModel
+from varlib.estimation import COEFFICIENT_COLUMNS, EstimationOutput
+from varlib.model import VarModel, VecmSpec
 
 DETERMINISTIC_TERMS = {
     "n": "none",
@@ -37,6 +38,18 @@ DETERMINISTIC_TERMS = {
 # Johansen's test in statsmodels knows three cases: no deterministic term, a constant, a linear trend.
 JOHANSEN_DET_ORDER = {"n": -1, "co": 0, "ci": 0, "lo": 1, "li": 1, "colo": 1, "cili": 1}
 LEVEL_TRANSFORMS = ("none", "log")  # a VECM models the (log) levels; differencing would throw the long run away
+
+
+def vecm_trend(deterministic: str) -> str:
+    """The trend of the VAR a VECM with these terms is (and its lag order is chosen on): n, c or ct."""
+    return "n" if deterministic == "n" else ("ct" if "l" in deterministic else "c")
+
+
+def vecm_words(spec) -> str:
+    """A VECM's specification in words: 'VECM, rank 1, 2 lagged differences, constant in the cointegration
+    relation'."""
+    return (f"VECM, rank {spec.rank}, {spec.k_ar_diff} lagged difference{'s' if spec.k_ar_diff != 1 else ''}, "
+            f"{DETERMINISTIC_TERMS[spec.deterministic]}")  # fmt: skip
 
 
 def validate_deterministic(deterministic: str) -> str:
@@ -109,6 +122,9 @@ class VecmParameters:
     sigma_u: np.ndarray  # (K, K), the maximum-likelihood residual covariance
     log_likelihood: float
     nobs: int
+    r_squared: np.ndarray  # (K,) of each differenced equation (centred when it has a constant)
+    adj_r_squared: np.ndarray
+    residual_se: np.ndarray
 
 
 @dataclass
@@ -123,6 +139,7 @@ class VecmFit:
     seasons: int
     parameters: VecmParameters
     var: VarModel  # the VAR(k_ar_diff + 1) in levels it is: what forecasts
+    results: object = field(default=None, repr=False, compare=False)  # statsmodels' VECMResults, in memory only
 
     @property
     def det_terms(self) -> list[str]:
@@ -162,17 +179,29 @@ def fit_vecm(
         warnings.simplefilter("ignore")
         results = VECM(y, k_ar_diff=k_ar_diff, coint_rank=rank, deterministic=deterministic, seasons=seasons,
                        first_season=first_season).fit(method="ml")  # fmt: skip
+    resid = np.asarray(results.resid, dtype=float)
+    delta = np.diff(y, axis=0)[k_ar_diff:]
+    centred = "c" in deterministic or "l" in deterministic or bool(seasons)
+    total = delta - delta.mean(axis=0) if centred else delta
+    ssr, sst = (resid**2).sum(axis=0), (total**2).sum(axis=0)
+    regressors = rank + k * k_ar_diff + np.asarray(results.det_coef).shape[1]
+    nobs = resid.shape[0]
+    r2 = 1 - ssr / sst
+    adj = 1 - (1 - r2) * ((nobs - 1) if centred else nobs) / (nobs - regressors)
     parameters = VecmParameters(
         alpha=np.asarray(results.alpha), beta=np.asarray(results.beta), gamma=np.asarray(results.gamma),
         det=np.asarray(results.det_coef), det_coint=np.asarray(results.det_coef_coint),
         stderr_alpha=np.asarray(results.stderr_alpha), stderr_beta=np.asarray(results.stderr_beta),
         stderr_gamma=np.asarray(results.stderr_gamma), stderr_det=np.asarray(results.stderr_det_coef),
         stderr_det_coint=np.asarray(results.stderr_det_coef_coint), sigma_u=np.asarray(results.sigma_u),
-        log_likelihood=float(results.llf), nobs=int(results.nobs),
+        log_likelihood=float(results.llf), nobs=int(results.nobs), r_squared=r2, adj_r_squared=adj,
+        residual_se=np.sqrt(ssr / (nobs - regressors)),
     )  # fmt: skip
     var = _as_var(results, list(levels.columns), transforms, deterministic, seasons, dates, freq, origin,
                   level_values if level_values is not None else levels)  # fmt: skip
-    return VecmFit(list(levels.columns), list(transforms), deterministic, k_ar_diff, rank, seasons, parameters, var)
+    var.vecm = VecmSpec(k_ar_diff=k_ar_diff, rank=rank, deterministic=deterministic)
+    return VecmFit(list(levels.columns), list(transforms), deterministic, k_ar_diff, rank, seasons, parameters, var,
+                   results)  # fmt: skip
 
 
 def _as_var(results, variables: list[str], transforms: list[str], deterministic: str, seasons: int,
@@ -194,9 +223,8 @@ def _as_var(results, variables: list[str], transforms: list[str], deterministic:
         inside = (alpha @ np.asarray(results.lin_trend_coint).T).ravel()
         trend += inside
         constant -= inside  # statsmodels' inside trend is t − 1 where the outside one (and varlib's) is t
-    has_trend = "l" in deterministic
-    has_constant = "c" in deterministic or has_trend
-    trend_name = "ct" if has_trend else ("c" if has_constant else "n")
+    trend_name = vecm_trend(deterministic)
+    has_trend, has_constant = trend_name == "ct", trend_name != "n"
     trend_coefs = np.vstack([constant, trend]) if has_trend else (constant[None, :] if has_constant
                                                                   else np.zeros((0, k)))  # fmt: skip
     p = int(results.k_ar)
@@ -249,6 +277,48 @@ def cointegration_table(fit: VecmFit) -> pd.DataFrame:
         for i, term in enumerate(fit.det_coint_terms):
             rows.append(_row(f"ec{j + 1}", term, p.det_coint[i, j], p.stderr_det_coint[i, j]))
     return pd.DataFrame(rows)
+
+
+def estimation_output(fit: VecmFit) -> EstimationOutput:
+    """The VECM's estimation output in the form every page and store reads: per equation (the variable whose
+    difference it explains), α, Γ and the outside deterministic terms with standard errors; R² of the differenced
+    equation; the log-likelihood and det Σu. Criteria are not defined for a reduced-rank fit here: left empty."""
+    table = loadings_table(fit)
+    table["equation"] = table["equation"].str.slice(2, -1)  # d(Dp) -> Dp
+    p = fit.parameters
+    equations = pd.DataFrame(
+        {"r_squared": p.r_squared, "adj_r_squared": p.adj_r_squared, "residual_se": p.residual_se},
+        index=pd.Index(fit.variables, name="equation"),
+    )
+    nan = float("nan")
+    return EstimationOutput(
+        coefficients=table[COEFFICIENT_COLUMNS],
+        equations=equations,
+        nobs=p.nobs,
+        log_likelihood=p.log_likelihood,
+        aic=nan, bic=nan, hqic=nan, fpe=nan,
+        det_sigma_u=float(np.linalg.det(p.sigma_u)),
+        sigma_u=pd.DataFrame(p.sigma_u, index=fit.variables, columns=fit.variables),
+        centered="c" in fit.deterministic or "l" in fit.deterministic or bool(fit.seasons),
+    )  # fmt: skip
+
+
+def vecm_terms(variables: list[str], k_ar_diff: int, rank: int, deterministic: str, seasons: int) -> list[str]:
+    """The estimation output's terms of a VECM, in loadings_table's order."""
+    k = len(variables)
+    terms = [f"ec{j + 1}(t-1)" for j in range(rank)]
+    terms += [f"d({variables[v]})(t-{lag + 1})" for lag in range(k_ar_diff) for v in range(k)]
+    terms += ["const"] if "co" in deterministic else []
+    terms += [f"season {i + 1}" for i in range(seasons - 1)] if seasons else []
+    return terms + (["lin_trend"] if "lo" in deterministic else [])
+
+
+def cointegration_document(fit: VecmFit) -> dict:
+    """β and the deterministic terms inside the relation, with standard errors, as model.json stores them."""
+    p = fit.parameters
+    clean = np.where(np.isfinite(p.stderr_beta) & (p.stderr_beta > 0), p.stderr_beta, 0.0)
+    return {"beta": p.beta.tolist(), "stderr_beta": clean.tolist(), "det_coint": p.det_coint.tolist(),
+            "stderr_det_coint": p.stderr_det_coint.tolist()}  # fmt: skip
 
 
 def _row(equation: str, term: str, estimate: float, error: float) -> dict:
