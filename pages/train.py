@@ -18,12 +18,13 @@ from ui.widgets import (
     show_reading,
     stationarity_verdicts,
 )
-from varlib import InvalidInput, TrainSpec, VarlibError
+from varlib import InvalidInput, TrainSpec, VarlibError, vecm
 from varlib.deterministic import split_dates
-from varlib.formats import stationarity_table
+from varlib.formats import format_pvalue, format_statistic, stationarity_table
 from varlib.plots import plot_criteria, plot_forecast, plot_series
 from varlib.training import CRITERIA
 from varlib.transforms import TRANSFORMS
+from varlib.vecm import DETERMINISTIC_TERMS
 
 st.title("Train a VAR")
 
@@ -130,12 +131,25 @@ with st.form("train_parameters"):
     step = right.text_input("Step dummies", ", ".join(previous.step_dummies) if previous else "",
                             placeholder="e.g. 2008Q4",
                             help="0 before each of these periods, 1 from it on: a level shift, a break.")  # fmt: skip
+    left, middle, right = st.columns(3)
+    kinds = {"var": "VAR", "vecm": "VECM (cointegrated levels)"}
+    kind = left.selectbox("Model kind", list(kinds), format_func=kinds.get,
+                          index=list(kinds).index(previous.kind) if previous else 0,
+                          help="A VECM models the (log) levels of cointegrated series (transforms none or log): p is "
+                          "chosen on the levels VAR, with p − 1 lagged differences.")  # fmt: skip
+    rank = middle.number_input("Cointegration rank (VECM)", 0, max(len(variables) - 1, 0),
+                               (previous.coint_rank or 0) if previous else 0,
+                               help="0: chosen by Johansen's trace test at 5%.")  # fmt: skip
+    vecm_terms = right.selectbox("VECM deterministic terms", list(DETERMINISTIC_TERMS),
+                                 index=list(DETERMINISTIC_TERMS).index(previous.vecm_deterministic) if previous else 2,
+                                 format_func=lambda t: f"{t}: {DETERMINISTIC_TERMS[t]}")  # fmt: skip
     submitted = st.form_submit_button("Compute lag criteria", type="primary")
 
 if submitted:
     spec = TrainSpec.build(variables, transforms, test_size=int(test_size), max_lags=int(max_lags), trend=trend,
                            seasonal=seasonal, impulse_dummies=split_dates(impulse),
-                           step_dummies=split_dates(step), exog=list(exog))  # fmt: skip
+                           step_dummies=split_dates(step), exog=list(exog), kind=kind,
+                           coint_rank=int(rank) or None, vecm_deterministic=vecm_terms)  # fmt: skip
     try:
         with st.spinner("Computing information criteria for each lag order…"):
             selection = session.lag_selection(data, spec)
@@ -173,7 +187,7 @@ else:
     p = st.number_input("Lag order p", 0, int(spec.max_lags), selection.selected["aic"])
     fit_spec = TrainSpec(**{**asdict(spec), "lags": int(p)})
 
-if st.button("Fit VAR", type="primary"):
+if st.button("Fit VECM" if spec.kind == "vecm" else "Fit VAR", type="primary"):
     try:
         with st.spinner("Fitting the VAR and forecasting the test data…"):
             st.session_state[session.RESULT] = session.fit(data, fit_spec)
@@ -218,6 +232,21 @@ production.markdown(
     f"{result.production.forecast_dates(1)[0].date()}. Stable: {'yes' if production_stability.stable else 'NO'} "
     f"(largest modulus {production_stability.max_modulus:.4f})."
 )
+if result.vecm:
+    johansen = result.vecm["johansen"]
+    with st.expander(f"Johansen's rank tests and the cointegration relations ({result.model.regressors_words()})",
+                     expanded=True):  # fmt: skip
+        st.dataframe(johansen.table.map(format_statistic), width="stretch")
+        st.caption(f"On the training rows, H0: rank ≤ r0. At 5% the trace test chooses rank {johansen.rank_by_trace}, "
+                   f"the maximum-eigenvalue test {johansen.rank_by_max_eigenvalue}.")  # fmt: skip
+        relation = vecm.cointegration_table(result.vecm["data"])
+        for column in ("estimate", "std_error", "t_statistic"):
+            relation[column] = relation[column].map(format_statistic)
+        relation["p_value"] = relation["p_value"].map(format_pvalue)
+        st.dataframe(relation.rename(columns={"equation": "relation", "std_error": "std. error",
+                                              "t_statistic": "t-statistic", "p_value": "p-value"}),
+                     width="stretch", hide_index=True)  # fmt: skip
+        st.caption("β of the production fit, normalised (the first variable's coefficient is 1).")
 if result.estimation:  # results rebuilt from versions stored before it have none
     estimation_box = st.expander("Estimation output (coefficients, standard errors, t and p; R², log-likelihood, "
                                  "criteria)", key="train_estimation_open", on_change="rerun")  # fmt: skip

@@ -318,3 +318,25 @@ def test_a_vecm_version_goes_through_every_page(tmp_path, monkeypatch, gdp_vecm)
     assert "No bands: their asymptotic form for a VECM is not computed here." in page_text(at)
     open_panel(at, "Baselines")
     assert_no_exception(at)
+
+
+def test_the_train_page_fits_and_publishes_a_vecm(tmp_path, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app_pages import APP, TIMEOUT, assert_no_exception, button, page_text, publish
+
+    monkeypatch.setenv("VARLIB_STORE", f"file://{tmp_path / 'store'}")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    for name in ("realgdp", "realcons"):
+        at.selectbox(key=f"transform_{name}").set_value("log")
+    next(s for s in at.selectbox if s.label == "Model kind").set_value("vecm")
+    next(n for n in at.number_input if n.label == "Cointegration rank (VECM)").set_value(1)
+    at.form_submit_button[0].click().run()
+    assert_no_exception(at)
+    button(at, "Fit VECM").click().run()
+    assert_no_exception(at)
+    assert "On the training rows, H0: rank ≤ r0. At 5% the trace test chooses rank 0" in page_text(at)
+    relation = next(d.value for d in at.dataframe if "relation" in getattr(d.value, "columns", []))
+    assert list(relation["term"]) == ["realgdp(t-1)", "realcons(t-1)", "const"]
+    at = publish(at)
+    assert "VECM, rank 1" in page_text(at)
