@@ -435,3 +435,34 @@ def test_a_refresh_keeps_the_seasonal_and_date_dummies(tmp_path) -> None:
     assert refreshed.result.model.deterministic == registry.load("sales", "1.0.0").model.deterministic
     direct = train(data, spec)
     np.testing.assert_allclose(refreshed.result.production.dummy_coefs, direct.production.dummy_coefs, rtol=1e-12)
+
+
+def test_a_monthly_seasonal_version_forecasts_and_is_analysed_on_the_pages(
+    tmp_path, monkeypatch, monthly_result
+) -> None:
+    """The issue's done-when: a seasonal VAR of a monthly series on the Forecast and Analyze pages."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app_analysis import open_panel
+    from tests.test_app_pages import APP, TIMEOUT, assert_no_exception, button, page_text
+    from varlib import ModelRegistry, open_store
+
+    url = f"file://{tmp_path / 'store'}"
+    monkeypatch.setenv("VARLIB_STORE", url)
+    ModelRegistry(open_store(url)).publish(monthly_result, "sales", "1.0.0")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page("pages/forecast.py").run()
+    assert_no_exception(at)
+    table = next(d.value for d in at.dataframe if ("sales", "forecast") in d.value.columns)
+    assert list(table.index[:2]) == ["2020-01-01", "2020-02-01"]
+    assert table[("sales", "forecast")].tolist() == monthly_result.production.forecast(12).point["sales"].tolist()
+    assert "seasonal dummies (monthly, centred), impulse dummy 2010-06, step dummy 2012-01" in page_text(at)
+    at.switch_page("pages/analyze.py").run()
+    assert_no_exception(at)
+    assert next(s.value for s in at.success).startswith("Analyzing sales 1.0.0")  # the refit reproduces it
+    coefficients = at.dataframe[0].value
+    assert "season Nov" in coefficients.index and "step 2012-01" in coefficients.index
+    for panel in ("Diagnostics", "Causality", "Backtest", "Baselines"):
+        open_panel(at, panel)
+    open_panel(at, "Impulse responses")
+    button(at, "Compute impulse responses and FEVD").click().run()
+    assert_no_exception(at)

@@ -340,3 +340,19 @@ def test_the_train_page_fits_and_publishes_a_vecm(tmp_path, monkeypatch) -> None
     assert list(relation["term"]) == ["realgdp(t-1)", "realcons(t-1)", "const"]
     at = publish(at)
     assert "VECM, rank 1" in page_text(at)
+
+
+def test_a_vecm_is_refreshed_with_new_quarters_as_a_vecm(tmp_path, macrodata) -> None:
+    from varlib import Dataset, ModelRegistry, TrainSpec, open_store, train
+    from varlib.refresh import refresh
+
+    registry = ModelRegistry(open_store(f"file://{tmp_path / 'store'}"))
+    earlier = Dataset(frame=macrodata.frame.iloc[:-4], freq=macrodata.freq, source="macrodata to 2008Q3")
+    spec = TrainSpec.build(["realgdp", "realcons"], "log", kind="vecm", coint_rank=1, lags=3, test_size=12)
+    registry.publish(train(earlier, spec), "gdpvecm", "1.0.0")
+    refreshed = refresh(registry.load("gdpvecm", "1.0.0"), macrodata)
+    assert refreshed.new_rows == 4 and refreshed.result.model.vecm == registry.load("gdpvecm", "1.0.0").model.vecm
+    direct = train(macrodata, spec)
+    np.testing.assert_allclose(refreshed.result.production.coefs, direct.production.coefs, rtol=1e-10)
+    registry.publish(refreshed.result, "gdpvecm", "1.1.0")
+    assert registry.load("gdpvecm", "1.1.0").metadata["lineage"]["parent"]["version"] == "1.0.0"
