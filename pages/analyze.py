@@ -355,7 +355,7 @@ if source.startswith("Current"):
         st.stop()
     model, train_levels, test_levels, spec = current.model, current.train_levels, current.test_levels, current.spec
     key = session.fit_key(model)
-    label = f"the current fit, VAR({model.lag_order}) on {plain(', '.join(model.variables))}"
+    label = f"the current fit, {model.label} on {plain(', '.join(model.variables))}"
     file_stem = "current-fit"
 
     def estimation() -> tuple[dict, str]:
@@ -382,7 +382,7 @@ else:
         st.stop()
     model, train_levels, test_levels, spec = version.model, version.train_levels, version.test_levels, version.spec
     key = session.version_key(url, name, summary.version, summary.created)
-    label = f"{name} {summary.version}, VAR({model.lag_order}) on {plain(', '.join(model.variables))}"
+    label = f"{name} {summary.version}, {model.label} on {plain(', '.join(model.variables))}"
     file_stem = f"{name}-{summary.version}"
 
     def estimation(name: str = name, version: str = summary.version, created: str = summary.created) -> tuple:

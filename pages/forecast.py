@@ -115,7 +115,7 @@ else:
         forecast, version.train_levels, version.test_levels, units=units))  # fmt: skip
 st.plotly_chart(figure, width="stretch")
 st.caption(
-    f"{forecast.interval_level:g}% intervals. VAR({fit.lag_order}) "
+    f"{forecast.interval_level:g}% intervals. {fit.label} "
     + (f"re-estimated on all {len(version.levels)} rows to {data_end}" if origin == ORIGIN_DATA
        else f"estimated on the {len(version.train_levels)} training rows to {train_end}")
     + f"; first forecast {iso_timestamp(forecast.point.index[0])}."
@@ -165,7 +165,7 @@ st.caption(
 with st.expander(f"Version {summary.version} metadata"):
     meta = version.metadata
     st.write(
-        f"Created {plain(meta['created'])} · VAR({meta['model']['lag_order']}), p "
+        f"Created {plain(meta['created'])} · {version.model.label}, p "
         f"{chosen_by_words(meta['model']['chosen_by'])} · deterministic terms: "
         f"{terms_words(meta['model']['trend'], summary.terms)} · "
         f"evaluation fit {stability_words(meta['stability']['stable'])}"

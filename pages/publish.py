@@ -26,7 +26,7 @@ if result is None:
 
 terms = result.model.regressors_words()
 st.write(
-    f"Model to publish: **VAR({result.model.lag_order})** on "
+    f"Model to publish: **{result.model.label}** on "
     + ", ".join(f"{plain(v)} ({t})" for v, t in zip(result.model.variables, result.model.transforms, strict=True))
     + f"; deterministic terms: {terms_words(result.model.trend, terms)}; trained on {plain(result.dataset_source)} "
     f"{result.train_levels.index[0].date()} to {result.train_levels.index[-1].date()}; its production fit uses all "

@@ -53,7 +53,7 @@ except VarlibError as exc:
     st.stop()
 stored = parent.levels
 st.caption(
-    f"{plain(name)} {summary.version}: VAR({parent.model.lag_order}) on {plain(', '.join(parent.model.variables))}, "
+    f"{plain(name)} {summary.version}: {parent.model.label} on {plain(', '.join(parent.model.variables))}, "
     f"data {stored.index[0].date()} to {stored.index[-1].date()} ({len(stored)} rows, "
     f"{describe_frequency(parent.model.freq)}), "
     f"test size {len(parent.test_levels)}."

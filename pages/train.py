@@ -227,7 +227,7 @@ evaluation.markdown(
 )
 production_stability = result.production_stability
 production.markdown(
-    f"**Production fit**: VAR({result.model.lag_order}) re-estimated on all {len(result.levels)} rows, to "
+    f"**Production fit**: {result.model.label} re-estimated on all {len(result.levels)} rows, to "
     f"{result.levels.index[-1].date()}; it forecasts ahead from "
     f"{result.production.forecast_dates(1)[0].date()}. Stable: {'yes' if production_stability.stable else 'NO'} "
     f"(largest modulus {production_stability.max_modulus:.4f})."

@@ -41,10 +41,11 @@ def test_stationarity_panel_suggests_transforms(store_url) -> None:
     at.session_state["train_stationarity_open"] = True  # the click that opens it
     at.run()
     assert "Stationary: ADF rejects a unit root and KPSS does not reject stationarity" in page_text(at)
-    verdicts = at.dataframe[2].value  # after the variables and the preview tables
+    shown = next(d for d in at.dataframe if "suggested" in getattr(d.value, "columns", []))
+    verdicts = shown.value
     assert list(verdicts.index) == ["realgdp", "realcons"]
     assert verdicts.loc["realgdp", "none"] == "non-stationary" and verdicts.loc["realgdp", "suggested"] == "logdiff"
-    assert "#bf616a" in at.dataframe[2].proto.arrow_data.styler.styles  # a failing verdict in red
+    assert "#bf616a" in shown.proto.arrow_data.styler.styles  # a failing verdict in red
     at.selectbox(key="transform_realgdp").set_value("none").run()
     button(at, "Use the suggested transforms").click().run()
     assert at.selectbox(key="transform_realgdp").value == "logdiff"

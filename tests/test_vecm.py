@@ -305,7 +305,8 @@ def test_a_vecm_version_goes_through_every_page(tmp_path, monkeypatch, gdp_vecm)
     assert "VECM, rank 1, 2 lagged differences" in page_text(at)
     at.switch_page("pages/analyze.py").run()
     assert_no_exception(at)
-    assert next(s.value for s in at.success).startswith("Analyzing gdpvecm 1.0.0")  # the refit reproduces it
+    assert next(s.value for s in at.success).startswith("Analyzing gdpvecm 1.0.0, VECM(rank 1, 2 lagged differences) "
+                                                        "on realgdp, realcons. The refit reproduces")  # fmt: skip
     assert "Cointegration relations (β, normalised)" in page_text(at) and "Johansen's rank tests" in page_text(at)
     open_panel(at, "Diagnostics")
     assert "The LM autocorrelation test is not computed for a VECM here" in page_text(at)

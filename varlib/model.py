@@ -256,6 +256,13 @@ class VarModel:
         return Forecast(point=point, lower=lower, upper=upper, alpha=alpha, origin=self.origin)
 
     @property
+    def label(self) -> str:
+        """What the model is, short: 'VAR(3)', or 'VECM(rank 1, 2 lagged differences)'."""
+        if self.vecm is None:
+            return f"VAR({self.lag_order})"
+        return f"VECM(rank {self.vecm.rank}, {self.vecm.k_ar_diff} lagged differences)"
+
+    @property
     def kind(self) -> str:
         return "vecm" if self.vecm is not None else "var"
 
