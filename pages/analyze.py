@@ -29,6 +29,7 @@ from ui.widgets import (
 from varlib import TrainSpec, VarlibError, vecm
 from varlib.analysis import ImpulseResponses, Refit
 from varlib.formats import format_pvalue, format_statistic, stationarity_table
+from varlib.kinds import kind_of
 from varlib.model import VarModel
 from varlib.plots import (
     plot_acf,
@@ -73,12 +74,12 @@ def estimation_panel(m: Analyzed) -> None:
         st.caption(f"{plain(m.model.regressors_words())}. Per equation of the differences: the loadings α "
                    "(ec), the short-run Γ and the deterministic terms outside the relation.")  # fmt: skip
     show_estimation(fits, f"estimation_{m.key}", m.file_stem)
-    if m.fit.vecm_fit is not None:
+    if m.fit.kind_fit is not None:
         vecm_relations(m)
 
 
 def vecm_relations(m: Analyzed) -> None:
-    relation = vecm.cointegration_table(m.fit.vecm_fit)
+    relation = vecm.cointegration_table(m.fit.kind_fit)
     shown = relation.rename(columns={"estimate": "coefficient", "std_error": "std. error",
                                      "t_statistic": "t-statistic", "p_value": "p-value"})  # fmt: skip
     for column, render in (("coefficient", format_statistic), ("std. error", format_statistic),
@@ -88,12 +89,12 @@ def vecm_relations(m: Analyzed) -> None:
     st.dataframe(shown.rename(columns={"equation": "relation"}), width="stretch", hide_index=True)
     st.caption("Of the evaluation fit, refitted from the stored training data. The first variable's coefficient is "
                "1 by normalisation (no standard error).")  # fmt: skip
-    johansen = session.johansen(m.key, m.fit.vecm_fit, m.train_levels)
+    johansen = session.johansen(m.key, m.fit.kind_fit, m.train_levels)
     st.subheader("Johansen's rank tests")
     table = johansen.table.map(format_statistic)
     st.dataframe(table, width="stretch")
     st.caption(f"H0: rank ≤ r0. At 5% the trace test chooses rank {johansen.rank_by_trace}, the maximum-eigenvalue "
-               f"test {johansen.rank_by_max_eigenvalue}; this VECM has rank {m.fit.vecm_fit.rank}. Critical values "
+               f"test {johansen.rank_by_max_eigenvalue}; this VECM has rank {m.fit.kind_fit.rank}. Critical values "
                "are Osterwald-Lenum's (statsmodels).")  # fmt: skip
 
 
@@ -202,10 +203,9 @@ def coefficient_tests_section(m: Analyzed) -> None:
     if m.model.lag_order == 0:
         return
     found = session.coefficient_tests(m.key, m.fit, m.model, m.train_levels)
-    if found.lag_exclusion is None:
-        st.info("Lag exclusion, block exogeneity and Toda-Yamamoto are tests of a VAR's coefficients; a VECM's "
-                "long run is in its loadings and cointegration relations (the Estimation panel), and its Granger "
-                "tests above need no Toda-Yamamoto correction.")  # fmt: skip
+    why = kind_of(m.model.kind).not_applicable.get("coefficient tests")
+    if why:
+        st.info(why)
         return
     if found.integrated:
         names = ", ".join(found.integrated)
@@ -238,8 +238,8 @@ def impulse_response_panel(m: Analyzed) -> None:
     periods = int(st.number_input("Periods", 2, 40, 10, key="irf_periods"))
     if m.model.vecm is not None:
         st.caption("Orthogonalised (Cholesky, in the variables' order) one-s.d. shocks to the VECM, responses of the "
-                   "(log) levels from its VAR representation, which need not die out (the long run). No bands: their "
-                   "asymptotic form for a VECM is not computed here.")  # fmt: skip
+                   "(log) levels from its VAR representation, which need not die out (the long run). "
+                   + kind_of(m.model.kind).not_applicable["response bands"])  # fmt: skip
     else:
         st.caption("Orthogonalised (Cholesky, in the variables' order) one-s.d. shocks with asymptotic 95% bands; "
                    "responses of differenced variables are cumulated, i.e. effects on their (log) levels.")  # fmt: skip

@@ -14,16 +14,16 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.ar_model import AutoReg
 from statsmodels.tsa.stattools import acf, adfuller, kpss
-from statsmodels.tsa.vector_ar.var_model import VARResults
 
-from varlib import diagnostic_tests, vecm
+from varlib import diagnostic_tests
 from varlib.artifact import stores_estimation
 from varlib.data import Dataset
 from varlib.deterministic import Deterministic
 from varlib.diagnostic_tests import TestResult
 from varlib.errors import InvalidInput
-from varlib.estimation import EstimationOutput, estimation_output
+from varlib.estimation import EstimationOutput
 from varlib.estimation import to_document as estimation_fit_document
+from varlib.kinds import REFIT_TOLERANCE, Refit, kind_of  # noqa: F401  (Refit: re-exported)
 from varlib.model import VarModel, iso_timestamp, spreadsheet_safe
 from varlib.training import TrainSpec, fit_var, train
 from varlib.transforms import (
@@ -113,82 +113,9 @@ def suggest_transforms(table: pd.DataFrame) -> dict[str, str]:
 # ----- refitting a fit or a stored version --------------------------------------------------------
 
 
-@dataclass
-class Refit:
-    """statsmodels results rebuilt from level data, and whether they reproduce the given parameters."""
-
-    results: VARResults
-    variables: list[str]
-    transforms: list[str]
-    matches: bool
-    max_difference: float  # largest absolute difference over coefficients, trend terms and sigma_u
-    dates: pd.DatetimeIndex | None = None  # of the transformed training rows
-    kind: str = "var"  # a VECM's refit holds statsmodels' VECMResults, and its VecmFit
-    vecm_fit: object | None = None
-
-    def message(self) -> str:
-        if self.matches:
-            return f"The refit reproduces the stored parameters (largest difference {self.max_difference:.1e})."
-        return (
-            f"The refit from the stored training data does NOT reproduce the stored parameters (largest "
-            f"difference {self.max_difference:.3g}): the version's model and data disagree, so these diagnostics "
-            "describe the data, not the stored model."
-        )
-
-
-REFIT_TOLERANCE = 1e-8
-
-
 def refit(model: VarModel, train_levels: pd.DataFrame) -> Refit:
-    """Refit the model's specification on its training levels and compare with its parameters."""
-    if model.vecm is not None:
-        return _refit_vecm(model, train_levels)
-    transforms = dict(zip(model.columns, [*model.transforms, *model.exog_transforms], strict=True))
-    everything = apply_transforms(train_levels[model.columns], transforms)
-    transformed = everything[model.variables]
-    exog = everything[model.exog_variables] if model.exog_variables else None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        results = fit_var(transformed, model.lag_order, model.trend, model.deterministic, exog)
-    k = len(model.variables)
-    # statsmodels' exog: trend, dummies, exogenous variables
-    stacked = np.vstack([model.trend_coefs.reshape(-1, k), model.dummy_coefs, model.exog_coefs])
-    pairs = [
-        (np.asarray(results.coefs).reshape(model.coefs.shape), model.coefs),
-        (np.asarray(results.coefs_exog).T.reshape(-1, k), stacked),
-        (np.asarray(results.sigma_u), model.sigma_u),
-    ]
-    if any(a.shape != b.shape for a, b in pairs):
-        return Refit(results, model.variables, model.transforms, False, float("inf"), transformed.index)
-    difference = max((float(np.max(np.abs(a - b))) if a.size else 0.0) for a, b in pairs)
-    scale = max((float(np.max(np.abs(b))) if b.size else 0.0) for _, b in pairs)
-    return Refit(
-        results=results,
-        variables=list(model.variables),
-        transforms=list(model.transforms),
-        matches=difference <= REFIT_TOLERANCE * max(1.0, scale),
-        max_difference=difference,
-        dates=pd.DatetimeIndex(transformed.index),
-    )
-
-
-def _refit_vecm(model: VarModel, levels: pd.DataFrame) -> Refit:
-    """A VECM refitted on its (log) levels; its VAR representation compared with the stored one. `results` are
-    statsmodels' VECMResults (the analyses that apply to a VECM read them)."""
-    transforms = dict(zip(model.variables, model.transforms, strict=True))
-    transformed = apply_transforms(levels[model.variables], transforms)
-    spec = model.vecm
-    rebuilt = vecm.fit_vecm(transformed, model.transforms, spec.k_ar_diff, spec.rank, spec.deterministic, model.freq,
-                            model.deterministic.seasons, model.origin, levels[model.variables])  # fmt: skip
-    pairs = [(rebuilt.var.coefs, model.coefs), (rebuilt.var.trend_coefs, model.trend_coefs),
-             (rebuilt.var.dummy_coefs, model.dummy_coefs), (rebuilt.var.sigma_u, model.sigma_u)]  # fmt: skip
-    if any(a.shape != b.shape for a, b in pairs):
-        return Refit(rebuilt.results, model.variables, model.transforms, False, float("inf"), transformed.index)
-    difference = max((float(np.max(np.abs(a - b))) if a.size else 0.0) for a, b in pairs)
-    scale = max((float(np.max(np.abs(b))) if b.size else 0.0) for _, b in pairs)
-    return Refit(rebuilt.results, list(model.variables), list(model.transforms),
-                 difference <= REFIT_TOLERANCE * max(1.0, scale), difference, pd.DatetimeIndex(transformed.index),
-                 kind="vecm", vecm_fit=rebuilt)  # fmt: skip
+    """Refit the model's specification on its training levels (its kind's way) and compare with its parameters."""
+    return kind_of(model.kind).refit(model, train_levels)
 
 
 # ----- estimation output of a stored version ------------------------------------------------------
@@ -241,15 +168,7 @@ def version_estimation(version) -> VersionEstimation:
         if model is None:  # stored before production fits
             continue
         rebuilt = refit(model, levels)
-        if rebuilt.vecm_fit is not None:
-            fits[origin] = vecm.estimation_output(rebuilt.vecm_fit)
-        else:
-            fits[origin] = estimation_output(
-                rebuilt.results,
-                list(model.variables),
-                model.trend,
-                [*model.deterministic.names(model.freq), *model.exog_variables],
-            )
+        fits[origin] = kind_of(model.kind).estimation(rebuilt, model)
         reproduces = reproduces and rebuilt.matches
     return VersionEstimation(fits, stored=False, reproduces=reproduces)
 
@@ -289,8 +208,8 @@ def whiteness_lag_choice(lag_order: int, nobs: int) -> tuple[int, str]:
 
 def diagnostics(fit: Refit, acf_lags: int = 20) -> Diagnostics:
     results = fit.results
-    if fit.vecm_fit is not None:  # the VECM's VAR representation: K − r of its roots are unit roots by construction
-        coefs = fit.vecm_fit.var.coefs
+    if fit.kind_fit is not None:  # the VECM's VAR representation: K − r of its roots are unit roots by construction
+        coefs = fit.kind_fit.var.coefs
         k, p = coefs.shape[1], coefs.shape[0]
         companion = np.zeros((k * p, k * p))
         companion[:k, :] = np.concatenate(list(coefs), axis=1)
@@ -311,7 +230,7 @@ def diagnostics(fit: Refit, acf_lags: int = 20) -> Diagnostics:
     residual_dates = fit.dates[-results.nobs :] if fit.dates is not None else None
     residuals = pd.DataFrame(np.asarray(results.resid), columns=fit.variables, index=residual_dates)
     lags = min(acf_lags, results.nobs // 2)
-    unit_roots = len(fit.variables) - fit.vecm_fit.rank if fit.vecm_fit is not None else 0
+    unit_roots = len(fit.variables) - fit.kind_fit.rank if fit.kind_fit is not None else 0
     return Diagnostics(
         roots=roots,
         stable=bool((roots["modulus"].iloc[unit_roots:] < 1).all()),
@@ -350,9 +269,9 @@ def residual_tests(fit: Refit, lm_lags: int = 5, arch_lags: int = 5) -> Residual
     t, k = np.asarray(results.resid).shape
     system: list[TestResult] = []
     missing: list[str] = []
-    regressors = np.asarray(results.endog_lagged).shape[1] if fit.vecm_fit is None else 0
-    if fit.vecm_fit is not None:  # the LM test regresses on the model's regressors, which VECMResults do not give
-        missing.append("The LM autocorrelation test is not computed for a VECM here; the portmanteau test above is.")
+    regressors = np.asarray(results.endog_lagged).shape[1] if fit.kind_fit is None else 0
+    if "lm test" in kind_of(fit.kind).not_applicable:  # it regresses on the model's regressors
+        missing.append(kind_of(fit.kind).not_applicable["lm test"])
     elif t > regressors + k * lm_lags + k:
         system.extend(diagnostic_tests.lm_autocorrelation(results, lm_lags))
     else:
@@ -407,7 +326,7 @@ def coefficient_tests(fit: Refit, model: VarModel, train_levels: pd.DataFrame, e
     causality: a VAR(p + extra_lags) on the same data and terms, the first p lags of each causing variable tested."""
     results = fit.results
     p = results.k_ar
-    if fit.vecm_fit is not None:  # lag exclusion and Toda-Yamamoto are tests of a VAR's coefficients
+    if fit.kind_fit is not None:  # lag exclusion and Toda-Yamamoto are tests of a VAR's coefficients
         return CoefficientTests(None, None, [], None, None, extra_lags)
     integrated = integrated_levels(model, train_levels) if p else []
     if not p:
@@ -453,7 +372,7 @@ def causality(fit: Refit) -> Causality:
     names = fit.variables
     results = fit.results
     matrix = pd.DataFrame(np.nan, index=pd.Index(names, name="caused"), columns=pd.Index(names, name="causing"))
-    if fit.vecm_fit is not None:  # statsmodels' VECM tests: Granger through the VAR representation's lags
+    if fit.kind_fit is not None:  # statsmodels' VECM tests: Granger through the VAR representation's lags
         for i in range(len(names)):
             for j in range(len(names)):
                 if i != j:
@@ -499,7 +418,7 @@ def impulse_responses(fit: Refit, periods: int = 10, progress: Progress | None =
     """Orthogonalised responses with asymptotic 95% bands; cumulative for differenced responses (levels)."""
     if progress:
         progress(0.05, "Computing impulse responses")
-    if fit.vecm_fit is not None:
+    if fit.kind_fit is not None:
         return _vecm_responses(fit, periods)
     if fit.results.k_ar == 0:
         return _impact_only(fit, periods)
@@ -538,7 +457,7 @@ def impulse_responses(fit: Refit, periods: int = 10, progress: Progress | None =
 def _vecm_responses(fit: Refit, periods: int) -> ImpulseResponses:
     """A VECM's orthogonalised responses of the (log) levels, from its VAR representation (as statsmodels'
     VECMResults.irf), and the FEVD from the same; no bands: their asymptotic form for a VECM is not computed here."""
-    model = fit.vecm_fit.var
+    model = fit.kind_fit.var
     phis = model.ma_coefficients(periods + 1)
     chol = np.linalg.cholesky(model.sigma_u)
     responses = np.einsum("hij,jk->hik", phis, chol)

@@ -43,9 +43,9 @@ from varlib.estimation import (
 from varlib.estimation import from_document as estimation_from_document
 from varlib.estimation import to_document as estimation_document
 from varlib.identity import MAX_USER
+from varlib.kinds import KINDS, kind_of
 from varlib.limits import DEFAULT_LIMITS, Limits
 from varlib.model import (
-    KINDS,
     ORIGIN_DATA,
     ORIGIN_TRAIN,
     ORIGINS,
@@ -53,21 +53,12 @@ from varlib.model import (
     Forecast,
     Stability,
     VarModel,
-    VecmSpec,
     dated_csv,
     iso_timestamp,
 )
 from varlib.naming import MODEL_NAME_PATTERN, Version
 from varlib.training import CRITERIA, MAX_EXOG, TrainResult, TrainSpec
 from varlib.transforms import TRANSFORMS
-from varlib.vecm import (
-    DETERMINISTIC_TERMS,
-    LEVEL_TRANSFORMS,
-    cointegration_document,
-    vecm_terms,
-    vecm_trend,
-    vecm_words,
-)
 
 MODEL_FORMAT = "varlib.var-model"
 MANIFEST_FORMAT = "varlib.manifest"
@@ -146,20 +137,6 @@ def _production_document(result: TrainResult) -> dict[str, Any]:
 def has_regressors(model: VarModel) -> bool:
     """Whether a fit has terms beyond the trend (dummies, exogenous variables), or is a VECM's: stored in format 3."""
     return bool(model.deterministic) or bool(model.exog_variables) or model.vecm is not None
-
-
-def _vecm_document(result: TrainResult) -> dict[str, Any]:
-    """A VECM's own parameters beside its VAR representation: the specification, Johansen's tests on the training
-    rows, and each fit's cointegration vectors with standard errors (α, Γ and the rest are in its estimation output)."""
-    if result.model.vecm is None or not result.vecm:
-        return {}
-    johansen = result.vecm["johansen"]
-    return {"kind": "vecm", "vecm": result.model.vecm.to_document() | {
-        "seasons": result.model.deterministic.seasons,
-        "johansen": [{"r0": int(r0), **{c: _finite(v) for c, v in row.items()}}
-                     for r0, row in johansen.table.iterrows()],
-        "fits": {origin: cointegration_document(result.vecm[origin]) for origin in (ORIGIN_TRAIN, ORIGIN_DATA)},
-    }}  # fmt: skip
 
 
 def _regressors_document(model: VarModel) -> dict[str, Any]:
@@ -253,7 +230,8 @@ def model_document(
         },
         "stability": _stability_document(result.stability),
         "packages": _package_versions(),
-    } | _exog_document(model) | _vecm_document(result) | ({"lineage": result.lineage} if result.lineage else {}) | (
+    } | _exog_document(model) | kind_of(model.kind).document(result) | (
+        {"lineage": result.lineage} if result.lineage else {}) | (
         {"estimation": {"fits": {origin: estimation_document(output) for origin, output in result.estimation.items()}}}
         if result.estimation and stores_estimation(model.k, model.lag_order) else {})  # fmt: skip
 
@@ -434,15 +412,16 @@ def check_model_document(document: dict[str, Any], key: str, limits: Limits = DE
     if sorted(transforms) != sorted(variables) or not all(t in TRANSFORMS for t in transforms.values()):
         top.fail("must give one of " + ", ".join(TRANSFORMS) + " for each variable", "transforms")
     trend = params.choice("trend", TRENDS)
-    deterministic, exog, vecm = Deterministic(), [], None
+    deterministic, exog, kind, kind_spec = Deterministic(), [], kind_of("var"), None
     if format_version >= DUMMIES_FORMAT_VERSION:
         deterministic = _check_deterministic(params, document)
         exog = _check_exog(top, variables)
-        if document.get("kind", "var") not in KINDS:
-            top.fail("is not a model kind (var or vecm)", "kind")
-        if document.get("kind") == "vecm":
-            vecm = _check_vecm(top, variables, p, trend, deterministic, transforms)
-        if not deterministic and not exog and vecm is None:
+        name = document.get("kind", "var")
+        if name not in KINDS:
+            top.fail(f"is not a model kind ({' or '.join(KINDS)})", "kind")
+        kind = kind_of(name)
+        kind_spec = kind.check(top, variables, p, trend, deterministic, transforms)
+        if not deterministic and not exog and kind_spec is None:
             top.fail("holds neither dummies nor exogenous variables (format 3 is for versions with them)", "exog")
     regressors = (deterministic.count, len(exog)) if format_version >= DUMMIES_FORMAT_VERSION else None
     _check_parameters(params, p, k, trend, regressors)
@@ -503,9 +482,8 @@ def check_model_document(document: dict[str, Any], key: str, limits: Limits = DE
         if not set(fits) <= {ORIGIN_TRAIN, ORIGIN_DATA}:
             estimation.fail("names a fit other than train and data", "fits")
         for origin in fits:
-            terms = None
-            if vecm is not None:
-                terms = vecm_terms(variables, vecm.k_ar_diff, vecm.rank, vecm.deterministic, deterministic.seasons)
+            terms = kind.estimation_terms(variables, p, trend, [*deterministic.names(frequency), *exog], kind_spec,
+                                          deterministic.seasons)  # fmt: skip
             _check_estimation(estimation.sub("fits").sub(origin), variables, p, trend,
                               [*deterministic.names(frequency), *exog], terms)  # fmt: skip
 
@@ -537,38 +515,6 @@ def _check_deterministic(params: Fields, document: dict[str, Any]) -> Determinis
         row.choice("kind", DUMMY_KINDS)
         _timestamp(row, "date")
     return Deterministic.from_document({"seasons": seasons, "dummies": dummies})
-
-
-def _check_vecm(
-    top: Fields, variables: list[str], p: int, trend: str, deterministic: Deterministic, transforms: dict
-) -> VecmSpec:
-    """A VECM's section: its specification agrees with the VAR representation stored beside it, Johansen's table
-    has a row per rank, each fit's cointegration vectors have shape (K, r)."""
-    section = top.sub("vecm")
-    k = len(variables)
-    k_ar_diff = section.integer("k_ar_diff", 0, max(p - 1, 0))
-    if k_ar_diff != p - 1:
-        section.fail("does not match the lag order of the VAR representation", "k_ar_diff")
-    rank = section.integer("rank", 1, max(k - 1, 1))
-    terms = section.choice("deterministic", tuple(DETERMINISTIC_TERMS))
-    if vecm_trend(terms) != trend:
-        section.fail("does not match the trend of the VAR representation", "deterministic")
-    if section.integer("seasons", 0, 12) != deterministic.seasons:
-        section.fail("does not match the seasonal dummies", "seasons")
-    if not all(t in LEVEL_TRANSFORMS for t in transforms.values()):
-        top.fail("must be none or log for a VECM, which models the (log) levels", "transforms")
-    for row in section.items("johansen", k, lambda r: isinstance(r, dict), "rows"):
-        if not all(v is None or is_number(v) for v in row.values()) or len(row) > 12:
-            section.fail("holds a row that is not numbers", "johansen")
-    inside = ("ci" in terms) + ("li" in terms)
-    fits = section.sub("fits")
-    for origin in (ORIGIN_TRAIN, ORIGIN_DATA):
-        fit = fits.sub(origin)
-        for name, shape in (("beta", (k, rank)), ("stderr_beta", (k, rank)), ("det_coint", (inside, rank)),
-                            ("stderr_det_coint", (inside, rank))):  # fmt: skip
-            if not nested_numbers(fit.get(name), shape):
-                fit.fail(f"does not have shape {shape} of finite numbers", name)
-    return VecmSpec(k_ar_diff=k_ar_diff, rank=rank, deterministic=terms)
 
 
 def _check_estimation(
@@ -712,15 +658,8 @@ def _fit_from(document: dict[str, Any], params: dict[str, Any], origin: str) -> 
         exog_transforms=[exog["transforms"][x] for x in exog["variables"]],
         exog_coefs=array("exog_coefs", (m, k)) if m else np.zeros((0, k)),
         last_exog_levels=array("last_exog_levels", (m,)) if m else np.zeros(0),
-        vecm=_vecm_spec_of(document),
+        vecm=kind_spec_of(document),
     )
-
-
-def _vecm_spec_of(document: dict[str, Any]) -> VecmSpec | None:
-    if document["format_version"] < DUMMIES_FORMAT_VERSION or document.get("kind") != "vecm":
-        return None
-    section = document["vecm"]
-    return VecmSpec(k_ar_diff=section["k_ar_diff"], rank=section["rank"], deterministic=section["deterministic"])
 
 
 def frame_from_csv(data: bytes, key: str, variables: list[str], freq: str) -> pd.DataFrame:
@@ -745,13 +684,21 @@ LIVE_FIELDS = ("deprecated", "aliases")
 MAX_TERMS_WORDS = 4000  # seasonal dummies, MAX_DUMMIES date dummies and MAX_EXOG exogenous variables, in words
 
 
+def kind_spec_of(document: dict[str, Any]) -> Any:
+    """The kind's specification stored in a checked model.json (None for a VAR, and before format 3)."""
+    if document["format_version"] < DUMMIES_FORMAT_VERSION:
+        return None
+    return kind_of(document.get("kind", "var")).spec_of(document)
+
+
 def terms_of(document: dict[str, Any]) -> str:
     """A checked model.json's terms beyond the trend in words: 'seasonal dummies (quarterly, centred), exogenous
     oil (diff)'; "" for none."""
     words = deterministic_of(document).describe(document["data"]["frequency"])
-    spec = _vecm_spec_of(document)
-    if spec is not None:
-        words = ", ".join(w for w in (vecm_words(spec), words) if w)
+    name = document.get("kind", "var") if document["format_version"] >= DUMMIES_FORMAT_VERSION else "var"
+    said = kind_of(name).words(kind_spec_of(document))
+    if said:
+        words = ", ".join(w for w in (said, words) if w)
     if document["format_version"] >= DUMMIES_FORMAT_VERSION and document["exog"]["variables"]:
         exog = document["exog"]
         listed = "exogenous " + ", ".join(f"{x} ({exog['transforms'][x]})" for x in exog["variables"])

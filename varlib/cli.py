@@ -38,7 +38,8 @@ from varlib.deterministic import split_dates
 from varlib.errors import CLI_INPUTS, InvalidInput, VarlibError
 from varlib.exog import read_path_csv
 from varlib.formats import chosen_by_words, estimation_text, stability_words, terms_words
-from varlib.model import KINDS, ORIGIN_DATA, ORIGINS, TRENDS, Forecast
+from varlib.kinds import KINDS
+from varlib.model import ORIGIN_DATA, ORIGINS, TRENDS, Forecast
 from varlib.model import iso_timestamp as model_timestamp
 from varlib.refresh import DEFAULT_COMPARE_STEPS, RefreshResult, refresh
 from varlib.registry import ModelRegistry

@@ -28,9 +28,6 @@ MAX_FORECAST_STEPS = 1000
 MIN_ALPHA = 1e-6  # a 99.9999% interval; smaller alphas round 1 - alpha/2 to 1.0 and give infinite bounds
 
 
-KINDS = ("var", "vecm")
-
-
 @dataclass(frozen=True)
 class VecmSpec:
     """What makes a VarModel a VECM's VAR representation: its lagged differences, rank and deterministic terms."""

@@ -12,10 +12,10 @@ from varlib.data import STORED_DATE_COLUMN, Dataset
 from varlib.deterministic import IMPULSE, MAX_DUMMIES, STEP, Deterministic, resolve, seasons_of
 from varlib.errors import InvalidInput
 from varlib.estimation import EstimationOutput, estimation_output
+from varlib.kinds import ModelKind, Refit, kind_of
 from varlib.limits import Limits
-from varlib.model import KINDS, TRENDS, Forecast, Stability, VarModel, validate_forecast_args
+from varlib.model import TRENDS, Forecast, Stability, VarModel, validate_forecast_args
 from varlib.transforms import apply_transforms, is_log, validate_transform
-from varlib.vecm import LEVEL_TRANSFORMS, validate_deterministic, vecm_trend
 
 CRITERIA = ("aic", "bic", "hqic", "fpe")
 MAX_EXOG = 20  # exogenous variables per model: regressors of every equation, each needing a path to forecast
@@ -47,7 +47,7 @@ class TrainSpec:
     @property
     def selection_trend(self) -> str:
         """The trend of the VAR the lag order is chosen on: for a VECM, the one its deterministic terms imply."""
-        return vecm_trend(self.vecm_deterministic) if self.kind == "vecm" else self.trend
+        return kind_of(self.kind).selection_trend(self)
 
     @property
     def columns(self) -> list[str]:
@@ -107,28 +107,10 @@ class TrainSpec:
         for dates in (self.impulse_dummies, self.step_dummies):
             if not isinstance(dates, (list, tuple)) or not all(isinstance(d, str) for d in dates):
                 raise InvalidInput("Impulse and step dummies are lists of dates, such as ['2008Q4'].")
-        if self.kind not in KINDS:
-            raise InvalidInput(f"Unknown model kind {self.kind!r} ({{input:kind}}): use var or vecm.")
-        if self.kind == "vecm":
-            self._validate_vecm()
+        kind_of(self.kind).validate(self)
         if len(self.impulse_dummies) + len(self.step_dummies) > MAX_DUMMIES:
             raise InvalidInput(f"At most {MAX_DUMMIES} impulse and step dummies can be given, got "
                                f"{len(self.impulse_dummies) + len(self.step_dummies)}.")  # fmt: skip
-
-    def _validate_vecm(self) -> None:
-        validate_deterministic(self.vecm_deterministic)
-        for name in self.variables:
-            if self.transforms.get(name) not in LEVEL_TRANSFORMS:
-                raise InvalidInput(f"A VECM models the (log) levels, so {name!r} takes the transform none or log, not "
-                                   f"{self.transforms.get(name)} ({{input:transform}}).")  # fmt: skip
-        if self.exog or self.impulse_dummies or self.step_dummies:
-            raise InvalidInput("A VECM here takes seasonal dummies but not exogenous variables or date dummies "
-                               "({input:exog}); fit a VAR for those.")  # fmt: skip
-        if self.coint_rank is not None:
-            _check_int("cointegration rank", self.coint_rank, 1)
-            if self.coint_rank >= len(self.variables):
-                raise InvalidInput(f"The cointegration rank ({{input:coint_rank}}) must be below the "
-                                   f"{len(self.variables)} variables, got {self.coint_rank}.")  # fmt: skip
 
 
 def _check_int(what: str, value: object, minimum: int) -> None:
@@ -434,9 +416,27 @@ def train(dataset: Dataset, spec: TrainSpec, *, strict_dummies: bool = True) -> 
     notes = list(dataset.notes)
     selection, deterministic = _lag_table(data, spec, dataset, strict_dummies, notes)
     p = spec.lags if spec.lags is not None else selection.selected[spec.criterion]
+    return kind_of(spec.kind).fit(FitContext(dataset, spec, data, selection, deterministic, p, notes))
+
+
+@dataclass
+class FitContext:
+    """What a kind's fit starts from: the data prepared for the spec, the lag table and the p it gives."""
+
+    dataset: Dataset
+    spec: TrainSpec
+    data: PreparedData
+    selection: LagSelection
+    deterministic: Deterministic
+    p: int
+    notes: list[str]
+
+
+def _train_var(context: FitContext) -> TrainResult:
+    """The VAR kind's fit: statsmodels' VAR on the training rows and on all rows, scored on the test rows."""
+    dataset, spec, data, selection = context.dataset, context.spec, context.data, context.selection
+    deterministic, p, notes = context.deterministic, context.p, context.notes
     all_levels = pd.concat([data.train_levels, data.test_levels])
-    if spec.kind == "vecm":
-        return _train_vecm(dataset, spec, data, selection, deterministic, p, notes)
     results = fit_var(data.train_transformed, p, spec.trend, deterministic, data.train_exog)
     model = _fitted_model(results, spec, p, data.train_transformed, data.train_levels, dataset.freq, "train",
                           deterministic)  # fmt: skip
@@ -512,71 +512,6 @@ def train(dataset: Dataset, spec: TrainSpec, *, strict_dummies: bool = True) -> 
     )
 
 
-def _train_vecm(
-    dataset: Dataset,
-    spec: TrainSpec,
-    data: PreparedData,
-    selection: LagSelection,
-    deterministic: Deterministic,
-    p: int,
-    notes: list[str],
-) -> TrainResult:
-    """A VECM with p − 1 lagged differences (p chosen on the levels VAR), the rank given or Johansen's (trace, 5%),
-    fitted on the training rows and on all rows, and scored like a VAR through its VAR representation."""
-    from varlib import vecm
-
-    if p < 1:
-        notes.append(f"a VECM needs at least one lag in levels; p = 1 is used, not the {p} the lag table chose")
-        p = 1
-    k_ar_diff = p - 1
-    johansen = vecm.johansen_tests(data.train_transformed, spec.vecm_deterministic, k_ar_diff)
-    rank = spec.coint_rank
-    if rank is None:
-        rank = johansen.rank_by_trace
-        k = len(spec.variables)
-        if rank in (0, k):
-            found = "no cointegration (rank 0)" if rank == 0 else f"full rank {k} (the levels are stationary)"
-            raise InvalidInput(f"{dataset.source}: Johansen's trace test finds {found} at 5%, so a VECM does not "
-                               f"apply: fit a VAR {'in differences' if rank == 0 else 'in levels'}, or give a rank "
-                               "({input:coint_rank}).")  # fmt: skip
-        notes.append(f"cointegration rank {rank}, chosen by Johansen's trace test at 5%")
-    transforms = [spec.transforms[v] for v in spec.variables]
-    all_levels = pd.concat([data.train_levels, data.test_levels])
-    seasons = deterministic.seasons
-    fitted = vecm.fit_vecm(data.train_transformed, transforms, k_ar_diff, rank, spec.vecm_deterministic, dataset.freq,
-                           seasons, "train", data.train_levels)  # fmt: skip
-    production_fit = vecm.fit_vecm(data.all_transformed, transforms, k_ar_diff, rank, spec.vecm_deterministic,
-                                   dataset.freq, seasons, "data", all_levels)  # fmt: skip
-    model, production = fitted.var, production_fit.var
-    _check_finite(dataset.source, [model.coefs, model.trend_coefs, model.sigma_u, production.coefs,
-                                   production.trend_coefs, production.sigma_u])  # fmt: skip
-    test_forecast = model.forecast(spec.test_size, spec.alpha)
-    metrics = score_forecast(test_forecast, data.test_levels, data.train_levels.iloc[-1])
-    stability, production_stability = model.stability(), production.stability()
-    if not stability.stable:
-        notes.append(f"beside its {model.k - rank} unit roots, the VECM is not stable (next modulus "
-                     f"{stability.max_modulus:.4f} ≥ 1): forecasts may explode")  # fmt: skip
-    return TrainResult(
-        spec=spec,
-        dataset_source=dataset.source_to_store,
-        model=model,
-        selection=selection,
-        chosen_by=spec.criterion if spec.lags is None else "fixed",
-        train_levels=data.train_levels,
-        test_levels=data.test_levels,
-        test_forecast=test_forecast,
-        metrics=metrics,
-        stability=stability,
-        nobs=fitted.parameters.nobs,
-        notes=notes,
-        production=production,
-        production_stability=production_stability,
-        production_nobs=production_fit.parameters.nobs,
-        estimation={"train": vecm.estimation_output(fitted), "data": vecm.estimation_output(production_fit)},
-        vecm={"johansen": johansen, "train": fitted, "data": production_fit},
-    )
-
-
 def _fitted_model(
     results: object,
     spec: TrainSpec,
@@ -612,3 +547,49 @@ def _fitted_model(
         freq=freq,
         origin=origin,
     )
+
+
+class VarKind(ModelKind):
+    """The VAR: statsmodels' VAR fitted by OLS; every analysis applies."""
+
+    name = "var"
+    title = "VAR"
+
+    def fit(self, context: FitContext) -> TrainResult:
+        return _train_var(context)
+
+    def refit(self, model: VarModel, levels: pd.DataFrame) -> Refit:
+        """statsmodels' VAR on the stored levels, with the stored trend, dummies and exogenous variables."""
+        import warnings
+
+        from varlib.kinds import REFIT_TOLERANCE
+
+        transforms = dict(zip(model.columns, [*model.transforms, *model.exog_transforms], strict=True))
+        everything = apply_transforms(levels[model.columns], transforms)
+        transformed = everything[model.variables]
+        exog = everything[model.exog_variables] if model.exog_variables else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results = fit_var(transformed, model.lag_order, model.trend, model.deterministic, exog)
+        k = len(model.variables)
+        # statsmodels' exog: trend, dummies, exogenous variables
+        stacked = np.vstack([model.trend_coefs.reshape(-1, k), model.dummy_coefs, model.exog_coefs])
+        pairs = [
+            (np.asarray(results.coefs).reshape(model.coefs.shape), model.coefs),
+            (np.asarray(results.coefs_exog).T.reshape(-1, k), stacked),
+            (np.asarray(results.sigma_u), model.sigma_u),
+        ]
+        if any(a.shape != b.shape for a, b in pairs):
+            return Refit(results, model.variables, model.transforms, False, float("inf"), transformed.index)
+        difference = max((float(np.max(np.abs(a - b))) if a.size else 0.0) for a, b in pairs)
+        scale = max((float(np.max(np.abs(b))) if b.size else 0.0) for _, b in pairs)
+        return Refit(results, list(model.variables), list(model.transforms),
+                     difference <= REFIT_TOLERANCE * max(1.0, scale), difference,
+                     pd.DatetimeIndex(transformed.index))  # fmt: skip
+
+    def estimation(self, refit: Refit, model: VarModel) -> EstimationOutput:
+        return estimation_output(refit.results, list(model.variables), model.trend,
+                                 [*model.deterministic.names(model.freq), *model.exog_variables])  # fmt: skip
+
+
+KIND = VarKind()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,9 +23,13 @@ from scipy import stats
 from statsmodels.tsa.vector_ar.vecm import VECM, coint_johansen
 
 from varlib.deterministic import Deterministic, season_index
+from varlib.documents import Fields, is_number, nested_numbers
 from varlib.errors import InvalidInput
 from varlib.estimation import COEFFICIENT_COLUMNS, EstimationOutput
-from varlib.model import VarModel, VecmSpec
+from varlib.kinds import REFIT_TOLERANCE, ModelKind, Refit
+from varlib.model import ORIGIN_DATA, ORIGIN_TRAIN, VarModel, VecmSpec
+from varlib.training import FitContext, TrainResult, TrainSpec, _check_finite, score_forecast
+from varlib.transforms import apply_transforms
 
 DETERMINISTIC_TERMS = {
     "n": "none",
@@ -327,3 +332,174 @@ def _row(equation: str, term: str, estimate: float, error: float) -> dict:
     t = estimate / error if defined else np.nan
     return {"equation": equation, "term": term, "estimate": estimate, "std_error": error if defined else np.nan,
             "t_statistic": t, "p_value": float(2 * stats.norm.sf(abs(t))) if defined else np.nan}  # fmt: skip
+
+
+# ----- the VECM kind ----------------------------------------------------------------------------------------------
+
+
+class VecmKind(ModelKind):
+    """The VECM: statsmodels' VECM of the (log) levels, stored as its VAR representation beside its own section."""
+
+    name = "vecm"
+    title = "VECM"
+    not_applicable = {  # noqa: RUF012  (read only)
+        "lm test": "The LM autocorrelation test is not computed for a VECM here; the portmanteau test above is.",
+        "coefficient tests": "Lag exclusion, block exogeneity and Toda-Yamamoto are tests of a VAR's coefficients; "
+        "a VECM's long run is in its loadings and cointegration relations (the Estimation panel), and its Granger "
+        "tests above need no Toda-Yamamoto correction.",
+        "response bands": "No bands: their asymptotic form for a VECM is not computed here.",
+    }
+
+    def validate(self, spec: TrainSpec) -> None:
+        validate_deterministic(spec.vecm_deterministic)
+        for name in spec.variables:
+            if spec.transforms.get(name) not in LEVEL_TRANSFORMS:
+                raise InvalidInput(f"A VECM models the (log) levels, so {name!r} takes the transform none or log, not "
+                                   f"{spec.transforms.get(name)} ({{input:transform}}).")  # fmt: skip
+        if spec.exog or spec.impulse_dummies or spec.step_dummies:
+            raise InvalidInput("A VECM here takes seasonal dummies but not exogenous variables or date dummies "
+                               "({input:exog}); fit a VAR for those.")  # fmt: skip
+        if spec.coint_rank is not None:
+            if isinstance(spec.coint_rank, bool) or not isinstance(spec.coint_rank, (int, np.integer)) or (
+                    spec.coint_rank < 1):  # fmt: skip
+                raise InvalidInput(f"The cointegration rank ({{input:coint_rank}}) must be a whole number of at least "
+                                   f"1, got {spec.coint_rank!r}.")  # fmt: skip
+            if spec.coint_rank >= len(spec.variables):
+                raise InvalidInput(f"The cointegration rank ({{input:coint_rank}}) must be below the "
+                                   f"{len(spec.variables)} variables, got {spec.coint_rank}.")  # fmt: skip
+
+    def selection_trend(self, spec: TrainSpec) -> str:
+        return vecm_trend(spec.vecm_deterministic)
+
+    def fit(self, context: FitContext) -> TrainResult:
+        """p − 1 lagged differences (p chosen on the levels VAR), the rank given or Johansen's (trace, 5%), fitted on
+        the training rows and on all rows, and scored like a VAR through its VAR representation."""
+        dataset, spec, data, selection = context.dataset, context.spec, context.data, context.selection
+        deterministic, p, notes = context.deterministic, context.p, context.notes
+        if p < 1:
+            notes.append(f"a VECM needs at least one lag in levels; p = 1 is used, not the {p} the lag table chose")
+            p = 1
+        k_ar_diff = p - 1
+        johansen = johansen_tests(data.train_transformed, spec.vecm_deterministic, k_ar_diff)
+        rank = spec.coint_rank
+        if rank is None:
+            rank = johansen.rank_by_trace
+            k = len(spec.variables)
+            if rank in (0, k):
+                found = "no cointegration (rank 0)" if rank == 0 else f"full rank {k} (the levels are stationary)"
+                raise InvalidInput(f"{dataset.source}: Johansen's trace test finds {found} at 5%, so a VECM does not "
+                                   f"apply: fit a VAR {'in differences' if rank == 0 else 'in levels'}, or give a rank "
+                                   "({input:coint_rank}).")  # fmt: skip
+            notes.append(f"cointegration rank {rank}, chosen by Johansen's trace test at 5%")
+        transforms = [spec.transforms[v] for v in spec.variables]
+        all_levels = pd.concat([data.train_levels, data.test_levels])
+        seasons = deterministic.seasons
+        fitted = fit_vecm(data.train_transformed, transforms, k_ar_diff, rank, spec.vecm_deterministic, dataset.freq,
+                               seasons, "train", data.train_levels)  # fmt: skip
+        production_fit = fit_vecm(data.all_transformed, transforms, k_ar_diff, rank, spec.vecm_deterministic,
+                                       dataset.freq, seasons, "data", all_levels)  # fmt: skip
+        model, production = fitted.var, production_fit.var
+        _check_finite(dataset.source, [model.coefs, model.trend_coefs, model.sigma_u, production.coefs,
+                                       production.trend_coefs, production.sigma_u])  # fmt: skip
+        test_forecast = model.forecast(spec.test_size, spec.alpha)
+        metrics = score_forecast(test_forecast, data.test_levels, data.train_levels.iloc[-1])
+        stability, production_stability = model.stability(), production.stability()
+        if not stability.stable:
+            notes.append(f"beside its {model.k - rank} unit roots, the VECM is not stable (next modulus "
+                         f"{stability.max_modulus:.4f} ≥ 1): forecasts may explode")  # fmt: skip
+        return TrainResult(
+            spec=spec,
+            dataset_source=dataset.source_to_store,
+            model=model,
+            selection=selection,
+            chosen_by=spec.criterion if spec.lags is None else "fixed",
+            train_levels=data.train_levels,
+            test_levels=data.test_levels,
+            test_forecast=test_forecast,
+            metrics=metrics,
+            stability=stability,
+            nobs=fitted.parameters.nobs,
+            notes=notes,
+            production=production,
+            production_stability=production_stability,
+            production_nobs=production_fit.parameters.nobs,
+            estimation={"train": estimation_output(fitted), "data": estimation_output(production_fit)},
+            vecm={"johansen": johansen, "train": fitted, "data": production_fit},
+        )
+
+    def document(self, result: TrainResult) -> dict[str, Any]:
+        """The specification, Johansen's tests on the training rows, and each fit's cointegration vectors with
+        standard errors (α, Γ and the rest are in its estimation output)."""
+        johansen = result.vecm["johansen"]
+        return {"kind": "vecm", "vecm": result.model.vecm.to_document() | {
+            "seasons": result.model.deterministic.seasons,
+            "johansen": [{"r0": int(r0), **{c: (float(v) if np.isfinite(v) else None) for c, v in row.items()}}
+                         for r0, row in johansen.table.iterrows()],
+            "fits": {origin: cointegration_document(result.vecm[origin]) for origin in (ORIGIN_TRAIN, ORIGIN_DATA)},
+        }}  # fmt: skip
+
+    def check(self, top: Fields, variables: list[str], p: int, trend: str, deterministic: Deterministic,
+              transforms: dict[str, str]) -> VecmSpec:  # fmt: skip
+        """Its specification agrees with the VAR representation stored beside it, Johansen's table has a row per
+        rank, each fit's cointegration vectors have shape (K, r)."""
+        section = top.sub("vecm")
+        k = len(variables)
+        k_ar_diff = section.integer("k_ar_diff", 0, max(p - 1, 0))
+        if k_ar_diff != p - 1:
+            section.fail("does not match the lag order of the VAR representation", "k_ar_diff")
+        rank = section.integer("rank", 1, max(k - 1, 1))
+        terms = section.choice("deterministic", tuple(DETERMINISTIC_TERMS))
+        if vecm_trend(terms) != trend:
+            section.fail("does not match the trend of the VAR representation", "deterministic")
+        if section.integer("seasons", 0, 12) != deterministic.seasons:
+            section.fail("does not match the seasonal dummies", "seasons")
+        if not all(t in LEVEL_TRANSFORMS for t in transforms.values()):
+            top.fail("must be none or log for a VECM, which models the (log) levels", "transforms")
+        for row in section.items("johansen", k, lambda r: isinstance(r, dict), "rows"):
+            if not all(v is None or is_number(v) for v in row.values()) or len(row) > 12:
+                section.fail("holds a row that is not numbers", "johansen")
+        inside = ("ci" in terms) + ("li" in terms)
+        fits = section.sub("fits")
+        for origin in (ORIGIN_TRAIN, ORIGIN_DATA):
+            fit = fits.sub(origin)
+            for name, shape in (("beta", (k, rank)), ("stderr_beta", (k, rank)), ("det_coint", (inside, rank)),
+                                ("stderr_det_coint", (inside, rank))):  # fmt: skip
+                if not nested_numbers(fit.get(name), shape):
+                    fit.fail(f"does not have shape {shape} of finite numbers", name)
+        return VecmSpec(k_ar_diff=k_ar_diff, rank=rank, deterministic=terms)
+
+    def spec_of(self, document: dict[str, Any]) -> VecmSpec:
+        section = document["vecm"]
+        return VecmSpec(k_ar_diff=section["k_ar_diff"], rank=section["rank"], deterministic=section["deterministic"])
+
+    def estimation_terms(self, variables: list[str], p: int, trend: str, extra: list[str], spec: VecmSpec,
+                         seasons: int) -> list[str]:  # fmt: skip
+        return vecm_terms(variables, spec.k_ar_diff, spec.rank, spec.deterministic, seasons)
+
+    def refit(self, model: VarModel, levels: pd.DataFrame) -> Refit:
+        """A VECM refitted on its (log) levels; its VAR representation compared with the stored one. `results` are
+        statsmodels' VECMResults (the analyses that apply to a VECM read them), `kind_fit` the VecmFit."""
+        transforms = dict(zip(model.variables, model.transforms, strict=True))
+        transformed = apply_transforms(levels[model.variables], transforms)
+        spec = model.vecm
+        rebuilt = fit_vecm(transformed, model.transforms, spec.k_ar_diff, spec.rank, spec.deterministic, model.freq,
+                           model.deterministic.seasons, model.origin, levels[model.variables])  # fmt: skip
+        pairs = [(rebuilt.var.coefs, model.coefs), (rebuilt.var.trend_coefs, model.trend_coefs),
+                 (rebuilt.var.dummy_coefs, model.dummy_coefs), (rebuilt.var.sigma_u, model.sigma_u)]  # fmt: skip
+        if any(a.shape != b.shape for a, b in pairs):
+            return Refit(rebuilt.results, model.variables, model.transforms, False, float("inf"), transformed.index,
+                         kind="vecm", kind_fit=rebuilt)  # fmt: skip
+        difference = max((float(np.max(np.abs(a - b))) if a.size else 0.0) for a, b in pairs)
+        scale = max((float(np.max(np.abs(b))) if b.size else 0.0) for _, b in pairs)
+        return Refit(rebuilt.results, list(model.variables), list(model.transforms),
+                     difference <= REFIT_TOLERANCE * max(1.0, scale), difference,
+                     pd.DatetimeIndex(transformed.index), kind="vecm", kind_fit=rebuilt)  # fmt: skip
+
+    def estimation(self, refit: Refit, model: VarModel) -> EstimationOutput:
+        return estimation_output(refit.kind_fit)
+
+    def words(self, spec: VecmSpec | None) -> str:
+        return vecm_words(spec) if spec is not None else ""
+
+
+KIND = VecmKind()
