@@ -319,6 +319,10 @@ def test_a_vecm_version_goes_through_every_page(tmp_path, monkeypatch, gdp_vecm)
     assert "No bands: their asymptotic form for a VECM is not computed here." in page_text(at)
     open_panel(at, "Baselines")
     assert_no_exception(at)
+    open_panel(at, "Backtest")
+    next(b for b in at.form_submit_button if b.label == "Run backtest").click().run()
+    assert_no_exception(at)
+    assert [d.label for d in at.download_button] == ["Download backtest errors (CSV)"]  # refitted as a VECM each time
 
 
 def test_the_train_page_fits_and_publishes_a_vecm(tmp_path, monkeypatch) -> None:
