@@ -208,15 +208,12 @@ def whiteness_lag_choice(lag_order: int, nobs: int) -> tuple[int, str]:
 
 def diagnostics(fit: Refit, acf_lags: int = 20) -> Diagnostics:
     results = fit.results
-    if fit.kind_fit is not None:  # the VECM's VAR representation: K − r of its roots are unit roots by construction
-        coefs = fit.kind_fit.var.coefs
-        k, p = coefs.shape[1], coefs.shape[0]
-        companion = np.zeros((k * p, k * p))
-        companion[:k, :] = np.concatenate(list(coefs), axis=1)
-        companion[k:, :-k] = np.eye(k * (p - 1))
-        companion_eigenvalues = np.linalg.eigvals(companion)
+    own = kind_of(fit.kind).companion(fit)
+    if own is not None:
+        companion_eigenvalues, unit_roots = own
     else:
         companion_eigenvalues = 1 / np.asarray(results.roots) if results.k_ar else np.array([])
+        unit_roots = 0
     roots = pd.DataFrame(
         {
             "real": companion_eigenvalues.real,
@@ -230,7 +227,6 @@ def diagnostics(fit: Refit, acf_lags: int = 20) -> Diagnostics:
     residual_dates = fit.dates[-results.nobs :] if fit.dates is not None else None
     residuals = pd.DataFrame(np.asarray(results.resid), columns=fit.variables, index=residual_dates)
     lags = min(acf_lags, results.nobs // 2)
-    unit_roots = len(fit.variables) - fit.kind_fit.rank if fit.kind_fit is not None else 0
     return Diagnostics(
         roots=roots,
         stable=bool((roots["modulus"].iloc[unit_roots:] < 1).all()),
@@ -269,7 +265,7 @@ def residual_tests(fit: Refit, lm_lags: int = 5, arch_lags: int = 5) -> Residual
     t, k = np.asarray(results.resid).shape
     system: list[TestResult] = []
     missing: list[str] = []
-    regressors = np.asarray(results.endog_lagged).shape[1] if fit.kind_fit is None else 0
+    regressors = 0 if "lm test" in kind_of(fit.kind).not_applicable else np.asarray(results.endog_lagged).shape[1]
     if "lm test" in kind_of(fit.kind).not_applicable:  # it regresses on the model's regressors
         missing.append(kind_of(fit.kind).not_applicable["lm test"])
     elif t > regressors + k * lm_lags + k:
@@ -326,7 +322,7 @@ def coefficient_tests(fit: Refit, model: VarModel, train_levels: pd.DataFrame, e
     causality: a VAR(p + extra_lags) on the same data and terms, the first p lags of each causing variable tested."""
     results = fit.results
     p = results.k_ar
-    if fit.kind_fit is not None:  # lag exclusion and Toda-Yamamoto are tests of a VAR's coefficients
+    if "coefficient tests" in kind_of(fit.kind).not_applicable:  # lag exclusion, Toda-Yamamoto: a VAR's
         return CoefficientTests(None, None, [], None, None, extra_lags)
     integrated = integrated_levels(model, train_levels) if p else []
     if not p:
@@ -372,16 +368,9 @@ def causality(fit: Refit) -> Causality:
     names = fit.variables
     results = fit.results
     matrix = pd.DataFrame(np.nan, index=pd.Index(names, name="caused"), columns=pd.Index(names, name="causing"))
-    if fit.kind_fit is not None:  # statsmodels' VECM tests: Granger through the VAR representation's lags
-        for i in range(len(names)):
-            for j in range(len(names)):
-                if i != j:
-                    matrix.iloc[i, j] = results.test_granger_causality(caused=i, causing=j).pvalue
-        instantaneous = pd.Series({name: results.test_inst_causality(causing=k).pvalue
-                                   for k, name in enumerate(names)})  # fmt: skip
-        return Causality(matrix, instantaneous.astype(float), "Granger causality in the VECM: F test on the lags of "
-                         "its VAR representation (statsmodels); instantaneous causality: Wald test on the residual "
-                         "covariance")  # fmt: skip
+    own = kind_of(fit.kind).causality(fit)
+    if own is not None:
+        return Causality(*own)
     if results.k_ar > 0:  # a VAR(0) has no lags whose effect could be tested (statsmodels raises)
         for i in range(len(names)):
             for j in range(len(names)):
@@ -418,8 +407,10 @@ def impulse_responses(fit: Refit, periods: int = 10, progress: Progress | None =
     """Orthogonalised responses with asymptotic 95% bands; cumulative for differenced responses (levels)."""
     if progress:
         progress(0.05, "Computing impulse responses")
-    if fit.kind_fit is not None:
-        return _vecm_responses(fit, periods)
+    own = kind_of(fit.kind).impulse_responses(fit, periods)
+    if own is not None:
+        responses, lower, upper, fevd, cumulative = own
+        return ImpulseResponses(list(fit.variables), periods, responses, lower, upper, cumulative, fevd)
     if fit.results.k_ar == 0:
         return _impact_only(fit, periods)
     with warnings.catch_warnings():
@@ -451,27 +442,6 @@ def impulse_responses(fit: Refit, periods: int = 10, progress: Progress | None =
         upper=responses + 1.96 * errors,
         cumulative=cumulative,
         fevd=np.asarray(decomposition),
-    )
-
-
-def _vecm_responses(fit: Refit, periods: int) -> ImpulseResponses:
-    """A VECM's orthogonalised responses of the (log) levels, from its VAR representation (as statsmodels'
-    VECMResults.irf), and the FEVD from the same; no bands: their asymptotic form for a VECM is not computed here."""
-    model = fit.kind_fit.var
-    phis = model.ma_coefficients(periods + 1)
-    chol = np.linalg.cholesky(model.sigma_u)
-    responses = np.einsum("hij,jk->hik", phis, chol)
-    squares = np.cumsum(responses**2, axis=0)  # h, response, shock
-    decomposition = (squares / squares.sum(axis=2, keepdims=True)).transpose(1, 0, 2)
-    nan = np.full_like(responses, np.nan)
-    return ImpulseResponses(
-        variables=list(fit.variables),
-        periods=periods,
-        responses=responses,
-        lower=nan,
-        upper=nan,
-        cumulative=[False] * len(fit.variables),
-        fevd=decomposition[:, :periods, :],
     )
 
 

@@ -99,6 +99,21 @@ class ModelKind:
         """The estimation output (an EstimationOutput) of a refit, for versions stored without it."""
         raise NotImplementedError
 
+    # What the analyses ask of a refit where a kind differs from a VAR; None: the VAR's way (varlib.analysis).
+
+    def companion(self, refit: Refit) -> tuple[Any, int] | None:
+        """The companion matrix's eigenvalues, and how many of them are unit roots by construction."""
+        return None
+
+    def causality(self, refit: Refit) -> tuple[pd.DataFrame, pd.Series, str] | None:
+        """Granger p-values (caused × causing), instantaneous causality p-values, and the tests in words."""
+        return None
+
+    def impulse_responses(self, refit: Refit, periods: int) -> tuple[Any, Any, Any, Any, list[bool]] | None:
+        """Orthogonalised responses (h, response, shock), their lower and upper bands, the FEVD, and per variable
+        whether its responses are cumulated."""
+        return None
+
     def words(self, spec: Any) -> str:
         """The kind's specification in words, for metadata lines ("" for a VAR)."""
         return ""

@@ -498,6 +498,44 @@ class VecmKind(ModelKind):
     def estimation(self, refit: Refit, model: VarModel) -> EstimationOutput:
         return estimation_output(refit.kind_fit)
 
+    def companion(self, refit: Refit) -> tuple[np.ndarray, int]:
+        """Of its VAR representation, whose K − r unit roots are there by construction."""
+        coefs = refit.kind_fit.var.coefs
+        k, p = coefs.shape[1], coefs.shape[0]
+        companion = np.zeros((k * p, k * p))
+        companion[:k, :] = np.concatenate(list(coefs), axis=1)
+        companion[k:, :-k] = np.eye(k * (p - 1))
+        return np.linalg.eigvals(companion), k - refit.kind_fit.rank
+
+    def causality(self, refit: Refit) -> tuple[pd.DataFrame, pd.Series, str]:
+        """statsmodels' VECM tests: Granger through the VAR representation's lags, instantaneous by Wald."""
+        names, results = refit.variables, refit.results
+        matrix = pd.DataFrame(np.nan, index=pd.Index(names, name="caused"), columns=pd.Index(names, name="causing"))
+        for i in range(len(names)):
+            for j in range(len(names)):
+                if i != j:
+                    matrix.iloc[i, j] = results.test_granger_causality(caused=i, causing=j).pvalue
+        instantaneous = pd.Series({name: results.test_inst_causality(causing=k).pvalue
+                                   for k, name in enumerate(names)}).astype(float)  # fmt: skip
+        return (
+            matrix,
+            instantaneous,
+            (
+                "Granger causality in the VECM: F test on the lags of its VAR representation "
+                "(statsmodels); instantaneous causality: Wald test on the residual covariance"
+            ),
+        )
+
+    def impulse_responses(self, refit: Refit, periods: int) -> tuple:
+        """Orthogonalised responses of the (log) levels from the VAR representation (as statsmodels'
+        VECMResults.irf), and the FEVD from the same; no bands (see not_applicable)."""
+        model = refit.kind_fit.var
+        responses = np.einsum("hij,jk->hik", model.ma_coefficients(periods + 1), np.linalg.cholesky(model.sigma_u))
+        squares = np.cumsum(responses**2, axis=0)  # h, response, shock
+        decomposition = (squares / squares.sum(axis=2, keepdims=True)).transpose(1, 0, 2)
+        nan = np.full_like(responses, np.nan)
+        return responses, nan, nan.copy(), decomposition[:, :periods, :], [False] * len(refit.variables)
+
     def words(self, spec: VecmSpec | None) -> str:
         return vecm_words(spec) if spec is not None else ""
 
