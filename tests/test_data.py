@@ -111,7 +111,7 @@ def test_utf8_bom_and_windows_1252_are_read() -> None:
         ),
         (
             "gdp,cons\n1,2\n2,3\n",
-            "CSV data.csv: found no date column (columns: gdp, cons); give its name in date_column.",
+            "CSV data.csv: found no date column (columns: 'gdp' and 'cons'); give its name in date_column.",
         ),
         (
             "date,gdp,gdp\n2000-01-01,1,2\n2000-02-01,2,3\n2000-03-01,3,4\n",
@@ -134,12 +134,22 @@ def test_csv_validation_messages(text, message) -> None:
 
 def test_named_date_column_must_exist() -> None:
     rejects(
-        GOOD, "CSV data.csv: no date column 'when' (columns: date, gdp, cons); check date_column.", date_column="when"
+        GOOD,
+        "CSV data.csv: no date column 'when' (columns: 'date', 'gdp' and 'cons'); check date_column.",
+        date_column="when",
+    )
+
+
+def test_a_header_with_line_breaks_is_named_on_one_line() -> None:
+    """Hypothesis found a header whose names hold line breaks: the message listing them spanned lines."""
+    rejects(
+        '"a\nb","c\nd"\n1,2\n2,3\n3,4\n',
+        "CSV data.csv: found no date column (columns: 'a\\nb' and 'c\\nd'); give its name in date_column.",
     )
 
 
 def test_chosen_columns_must_exist() -> None:
-    rejects(GOOD, "CSV data.csv: no column 'inv' (columns: gdp, cons).", columns=["gdp", "inv"])
+    rejects(GOOD, "CSV data.csv: no column 'inv' (columns: 'gdp' and 'cons').", columns=["gdp", "inv"])
 
 
 def test_unknown_missing_policy() -> None:

@@ -277,7 +277,10 @@ def test_excel_workbooks_read_by_the_same_rules(tmp_path) -> None:
     assert read_file(path).frame.equals(dataset.frame)
     with pytest.raises(InvalidInput) as info:
         read_excel(path, options=ReadOptions(sheet="Tabelle1"))
-    assert info.value.worded(CLI_INPUTS) == f"Excel {path}: no sheet 'Tabelle1' (sheets: Data, Notes); check --sheet."
+    assert (
+        info.value.worded(CLI_INPUTS)
+        == f"Excel {path}: no sheet 'Tabelle1' (sheets: 'Data' and 'Notes'); check --sheet."
+    )
     with pytest.raises(InvalidInput) as info:
         read_excel(b"PK\x03\x04 not really a zip", name="broken.xlsx")
     assert str(info.value).startswith("Excel broken.xlsx: not an Excel workbook (.xlsx)")
@@ -294,7 +297,7 @@ def test_excel_on_the_command_line(tmp_path, capsys, macrodata) -> None:
                  "4", "--max-lags", "2", "--json"]) == 0  # fmt: skip
     assert json.loads(capsys.readouterr().out)["lag_order"] == 1
     assert main(["--store", store, "train", "--xlsx", str(path), "--sheet", "Data"]) == 2
-    assert capsys.readouterr().err == f"error: Excel {path}: no sheet 'Data' (sheets: Daten); check --sheet.\n"
+    assert capsys.readouterr().err == f"error: Excel {path}: no sheet 'Data' (sheets: 'Daten'); check --sheet.\n"
 
 
 def test_elec_equip_from_statsmodels_reads_its_month_names() -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from varlib.data.calendar import infer_freq
 from varlib.data.numbers import looks_numeric
+from varlib.data.wording import quoted_names
 from varlib.errors import InvalidInput
 
 DATE_ORDERS = ("day-first", "month-first")
@@ -42,7 +43,7 @@ def _line(values: pd.Series | pd.DataFrame, row: int) -> int:
 def find_date_column(table: pd.DataFrame, date_column: str | None, label: str) -> str:
     if date_column is not None:
         if date_column not in table.columns:
-            raise InvalidInput(f"{label}: no date column {date_column!r} (columns: {', '.join(table.columns)}); "
+            raise InvalidInput(f"{label}: no date column {date_column!r} (columns: {quoted_names(table.columns)}); "
                                "check {input:date_column}.")  # fmt: skip
         return date_column
     named = [c for c in table.columns if c.lower() in DATE_COLUMN_HINTS]
@@ -63,7 +64,8 @@ def find_date_column(table: pd.DataFrame, date_column: str | None, label: str) -
     if named:
         return named[0]  # its bad cells get a precise message from parse_dates
     raise InvalidInput(
-        f"{label}: found no date column (columns: {', '.join(table.columns)}); give its name in {{input:date_column}}."
+        f"{label}: found no date column (columns: {quoted_names(table.columns)}); "
+        "give its name in {input:date_column}."
     )
 
 

@@ -21,6 +21,7 @@ from varlib.data import calendar, dates, dialect, numbers
 from varlib.data.calendar import AGGREGATIONS, GAP_POLICIES, TARGET_FREQUENCIES, describe_frequency, period_label
 from varlib.data.dataset import STORED_DATE_COLUMN, Dataset, Reading, VariableReading
 from varlib.data.dates import DATE_ORDERS
+from varlib.data.wording import quoted_names
 from varlib.errors import InvalidInput
 
 MISSING_POLICIES = ("error", "drop", "interpolate")
@@ -171,12 +172,7 @@ def _csv_table(raw: bytes, label: str, options: ReadOptions) -> tuple[pd.DataFra
 
 def _columns(names: list[str], shown: int = 5) -> str:
     """'column 'a'', 'columns 'a' and 'b'', or the first few and how many more (notes are stored: keep them short)."""
-    quoted = [repr(n[:80]) for n in names]
-    if len(quoted) == 1:
-        return f"column {quoted[0]}"
-    if len(quoted) > shown:
-        return f"columns {', '.join(quoted[:shown])} and {len(quoted) - shown} more"
-    return f"columns {', '.join(quoted[:-1])} and {quoted[-1]}"
+    return f"{'column' if len(names) == 1 else 'columns'} {quoted_names(names, shown)}"
 
 
 def _excel_table(raw: bytes, label: str, options: ReadOptions) -> tuple[pd.DataFrame, _Context]:
@@ -199,7 +195,7 @@ def _excel_table(raw: bytes, label: str, options: ReadOptions) -> tuple[pd.DataF
     sheets = [str(s) for s in workbook.sheet_names]
     sheet = options.sheet if options.sheet is not None else (sheets[0] if sheets else None)
     if sheet not in sheets:
-        raise InvalidInput(f"{label}: no sheet {sheet!r} (sheets: {', '.join(sheets) or 'none'}); check "
+        raise InvalidInput(f"{label}: no sheet {sheet!r} (sheets: {quoted_names(sheets)}); check "
                            "{input:sheet}.")  # fmt: skip
     try:
         cells = pd.read_excel(workbook, sheet_name=sheet, header=None, dtype=object)
@@ -298,7 +294,7 @@ def _build(
     if columns is not None:
         unknown = [c for c in columns if c not in value_columns]
         if unknown:
-            raise InvalidInput(f"{label}: no column {unknown[0]!r} (columns: {', '.join(value_columns) or 'none'}).")
+            raise InvalidInput(f"{label}: no column {unknown[0]!r} (columns: {quoted_names(value_columns)}).")
         value_columns = list(columns)
     else:
         # Identifier and label columns (a series id, a unit, a country) hold no number at all: left out, and said.
