@@ -153,6 +153,15 @@ class PreconditionFailed(StoreError):
     """A conditional write lost: the object exists, or changed since it was read."""
 
 
+class AnswerLost(StoreError):
+    """A request reached the store and its answer did not come back (a timeout, a dropped connection, a gateway
+    error): it may or may not have taken effect. Writes settle it by reading back (varlib.store.confirmed)."""
+
+
+class OutcomeUnknown(StoreError):
+    """A write whose answer was lost, on a store that could not then be read: whether it took effect is unknown."""
+
+
 class ConfigurationError(StoreError):
     """A setting (environment variable or secret) that cannot be used; the message names the setting."""
 

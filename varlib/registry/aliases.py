@@ -26,6 +26,7 @@ from varlib.limits import Limits
 from varlib.naming import LATEST, MODEL_NAME_PATTERN, Version
 from varlib.registry.freshness import SequenceMemory
 from varlib.store.base import ModelStore
+from varlib.store.confirmed import write_confirmed
 
 ALIASES_FILE = "aliases.json"
 ALIASES_FORMAT = "varlib.aliases"
@@ -179,9 +180,9 @@ class LifecycleStore:
             raise InvalidInput(f"{aliases_key(name)} would be larger than the {self.limits.max_index_bytes:,} bytes "
                                "a read accepts; raise VARLIB_MAX_INDEX_BYTES.")  # fmt: skip
         if lifecycle.etag is None:
-            self.store.write(aliases_key(name), data, if_absent=True)
+            write_confirmed(self.store, aliases_key(name), data, if_absent=True)
         else:
-            self.store.write(aliases_key(name), data, if_match=lifecycle.etag)
+            write_confirmed(self.store, aliases_key(name), data, if_match=lifecycle.etag)
         self._seen.wrote(name, sequence)
 
 

@@ -32,11 +32,20 @@ from typing import Any
 from varlib import artifact
 from varlib.artifact import VersionSummary
 from varlib.documents import Fields, parse_json
-from varlib.errors import IntegrityError, NotFound, PreconditionFailed, StoreError, VarlibError
+from varlib.errors import (
+    AnswerLost,
+    IntegrityError,
+    NotFound,
+    OutcomeUnknown,
+    PreconditionFailed,
+    StoreError,
+    VarlibError,
+)
 from varlib.limits import Limits
 from varlib.naming import Version
 from varlib.registry.freshness import SequenceMemory
 from varlib.store.base import ModelStore
+from varlib.store.confirmed import write_confirmed
 
 INDEX_FILE = "index.json"
 INDEX_FORMAT = "varlib.index"
@@ -239,6 +248,8 @@ class VersionIndex:
             except PreconditionFailed:
                 self._delete_quietly(created)  # no head names them
                 time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+            except (AnswerLost, OutcomeUnknown):
+                raise  # a head whose answer was lost may still land, naming the segments created: keep them
             except BaseException:
                 self._delete_quietly(created)
                 raise
@@ -264,7 +275,7 @@ class VersionIndex:
         document = {"format": SEGMENT_FORMAT, "model": name, "entries": entries}
         data = artifact.to_json(document)
         key = f"{name}/{relative}"
-        self.store.write(key, data, if_absent=True)
+        write_confirmed(self.store, key, data, if_absent=True)  # under a name of its own: found, it is this one
         created.append(key)
         with self._lock:
             self._segments[key] = entries
@@ -280,9 +291,9 @@ class VersionIndex:
             document = artifact.sign_document(document, self.signing_key)
         data = artifact.to_json(document)
         if head.etag is None:
-            self.store.write(index_key(name), data, if_absent=True)
+            write_confirmed(self.store, index_key(name), data, if_absent=True)
         else:
-            self.store.write(index_key(name), data, if_match=head.etag)
+            write_confirmed(self.store, index_key(name), data, if_match=head.etag)
         if self.signing_key is not None:
             self._seen.wrote(name, head.sequence)
 

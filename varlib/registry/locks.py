@@ -18,6 +18,7 @@ import uuid
 
 from varlib.errors import IntegrityError, NotFound, PreconditionFailed
 from varlib.store.base import ModelStore
+from varlib.store.confirmed import write_confirmed
 
 LOCK_FILE = ".publish.lock"
 LOCK_LEASE_SECONDS = 120.0
@@ -34,14 +35,14 @@ def acquire(store: ModelStore, lock_key: str) -> str:
     owner = {"host": socket.gethostname(), "pid": os.getpid(), "id": uuid.uuid4().hex, "started": time.time()}
     data = json.dumps(owner).encode()
     try:
-        return store.write(lock_key, data, if_absent=True)
+        return write_confirmed(store, lock_key, data, if_absent=True)
     except PreconditionFailed:
         pass
     try:
         held = store.read(lock_key, max_bytes=MAX_LOCK_BYTES)
     except NotFound:  # released in between: try once more
         try:
-            return store.write(lock_key, data, if_absent=True)
+            return write_confirmed(store, lock_key, data, if_absent=True)
         except PreconditionFailed:
             raise LockBusy from None
     except IntegrityError:  # an oversized or unreadable lock was planted: treat it as stale
@@ -51,8 +52,8 @@ def acquire(store: ModelStore, lock_key: str) -> str:
     try:  # take over a lock whose publisher died; only one of several contenders wins
         if held is None:
             store.delete(lock_key)
-            return store.write(lock_key, data, if_absent=True)
-        return store.write(lock_key, data, if_match=held.etag)
+            return write_confirmed(store, lock_key, data, if_absent=True)
+        return write_confirmed(store, lock_key, data, if_match=held.etag)
     except PreconditionFailed:
         raise LockBusy from None
 

@@ -30,9 +30,11 @@ from varlib.access import Actor
 from varlib.artifact import MANIFEST_FILE, MODEL_FILE, ModelVersion, VersionSummary
 from varlib.documents import MAX_TEXT, parse_json
 from varlib.errors import (
+    AnswerLost,
     IntegrityError,
     InvalidInput,
     NotFound,
+    OutcomeUnknown,
     PreconditionFailed,
     VarlibError,
     VersionExists,
@@ -45,6 +47,7 @@ from varlib.registry.aliases import AliasTarget, Deprecation, Lifecycle, Lifecyc
 from varlib.registry.index import IndexState, VersionIndex
 from varlib.store import open_store
 from varlib.store.base import ModelStore, StoredObject
+from varlib.store.confirmed import write_confirmed
 from varlib.training import TrainResult
 
 SIGNING_KEY_ENV = "VARLIB_SIGNING_KEY"
@@ -184,9 +187,9 @@ class ModelRegistry:
             manifest = artifact.to_json(manifest_doc)
             try:
                 if previous is None:
-                    self.store.write(manifest_key, manifest, if_absent=True)
+                    write_confirmed(self.store, manifest_key, manifest, if_absent=True)
                 else:
-                    self.store.write(manifest_key, manifest, if_match=previous.etag)
+                    write_confirmed(self.store, manifest_key, manifest, if_match=previous.etag)
             except PreconditionFailed:
                 self._delete_quietly(written)  # only what this publish created; nothing references it
                 if version.is_release:
@@ -195,6 +198,14 @@ class ModelRegistry:
                     f"SNAPSHOT {version} of model {name!r} was republished by another process while this one was "
                     f"publishing; publish again to replace it."
                 ) from None
+            except OutcomeUnknown as exc:
+                raise OutcomeUnknown(
+                    f"The outcome of publishing {name} {version} is unknown: {str(exc).rstrip('.')}; check with "
+                    f"`python -m varlib show {name} {version}`; if it exists and is not listed, "
+                    f"`python -m varlib reindex {name}`."
+                ) from None
+            # Any other failure leaves the objects written: a manifest sent whose answer was lost may still land,
+            # and must then find them. Unreferenced, they are a leftover the next publish writes around.
         finally:
             locks.release(self.store, lock_key, lock_etag)
 
@@ -259,9 +270,11 @@ class ModelRegistry:
                 try:
                     self.store.write(prefix + file, objects[file], if_absent=True)
                     placed[file] = file
-                except PreconditionFailed:  # taken: by an abandoned publish, or by the SNAPSHOT being replaced
+                except (PreconditionFailed, AnswerLost):
+                    # Taken (by an abandoned publish, or by the SNAPSHOT being replaced), or its answer was lost,
+                    # when the same bytes found there could be another's: a name this publish alone writes.
                     placed[file] = f"{publish_id}/{file}"
-                    self.store.write(prefix + placed[file], objects[file], if_absent=True)
+                    write_confirmed(self.store, prefix + placed[file], objects[file], if_absent=True)
                 written.append(prefix + placed[file])
         except BaseException:
             self._delete_quietly(written)  # nothing references them yet

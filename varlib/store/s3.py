@@ -19,7 +19,7 @@ import urllib3
 from minio import Minio
 from minio.error import InvalidResponseError, S3Error, ServerError
 
-from varlib.errors import ConfigurationError, NotFound, PreconditionFailed, StoreError, VarlibError
+from varlib.errors import AnswerLost, ConfigurationError, NotFound, PreconditionFailed, StoreError, VarlibError
 from varlib.limits import finite_positive_seconds
 from varlib.store.base import ModelStore, ObjectTooLarge, StoredObject
 from varlib.store.deadline import Deadline, pool_manager
@@ -49,7 +49,16 @@ class S3Store(ModelStore):
         self.timeout = finite_positive_seconds(env, TIMEOUT_SETTING, DEFAULT_TIMEOUT_SECONDS, maximum=3600)
         http = pool_manager(
             timeout=urllib3.Timeout(connect=min(self.timeout, 5.0), read=self.timeout),
-            retries=urllib3.Retry(total=2, connect=2, read=1, backoff_factor=0.2, status_forcelist=(502, 503, 504)),
+            # Only reads are retried after the request went out: a create-only or compare-and-swap PUT that landed
+            # and is sent again would find its own write and fail (issue 15). A refused connection sent nothing.
+            retries=urllib3.Retry(
+                total=2,
+                connect=2,
+                read=1,
+                backoff_factor=0.2,
+                status_forcelist=(502, 503, 504),
+                allowed_methods=frozenset({"GET", "HEAD"}),
+            ),
             maxsize=16,
         )
         try:
@@ -92,18 +101,18 @@ class S3Store(ModelStore):
             if "html" in str(getattr(exc, "_content_type", "") or "").lower():
                 raise self._not_s3(doing, key) from None
             status = getattr(exc, "status_code", None) or getattr(exc, "_code", None) or "an invalid response"
-            raise StoreError(f"Failed {doing} {key} in the {self.location}: the server answered {status}.") from None
+            # A gateway's 5xx may come after the server behind it did the work: whether it did is unknown.
+            raise AnswerLost(f"Failed {doing} {key} in the {self.location}: the server answered {status}.") from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             if deadline.expired:
                 raise self._timed_out(doing, key) from None
-            raise StoreError(
-                f"Failed {doing} {key}: cannot reach the {self.location} ({_network_reason(exc)})."
-            ) from None
+            failed = StoreError if _never_sent(exc) else AnswerLost
+            raise failed(f"Failed {doing} {key}: cannot reach the {self.location} ({_network_reason(exc)}).") from None
         except ValueError as exc:  # the client's own checks, e.g. an invalid bucket name
             raise StoreError(f"Failed {doing} {key} in the {self.location}: {exc}.") from None
 
     def _timed_out(self, doing: str, key: str) -> StoreError:
-        return StoreError(
+        return AnswerLost(
             f"Failed {doing} {key}: the {self.location} did not finish answering within "
             f"{self.timeout:g} s ({TIMEOUT_SETTING})."
         )
@@ -271,6 +280,13 @@ def _content_type(key: str) -> str:
 def _content_md5(data: bytes) -> str:
     # The server then rejects a body damaged in transit instead of storing it.
     return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+
+
+def _never_sent(exc: Exception) -> bool:
+    """A connection that could not be opened carried no request: its failure is certain, not a lost answer."""
+    reason = getattr(exc, "reason", None) or exc
+    return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
+                               ConnectionRefusedError))  # fmt: skip
 
 
 def _network_reason(exc: Exception) -> str:
