@@ -73,8 +73,11 @@ def original_model_bytes() -> bytes:
     return pickle.dumps(fitted)
 
 
-def http_load(base_url: str, path: str, total: int, concurrency: int) -> dict[str, float]:
-    """`total` GETs of `path` from `concurrency` threads sharing a keep-alive pool; bounded in count."""
+def http_load(base_url: str | list[str], path: str, total: int, concurrency: int) -> dict[str, float]:
+    """`total` GETs of `path` from `concurrency` threads sharing a keep-alive pool; bounded in count. Given several
+    base URLs (replicas), the requests go to each in turn, as from a round-robin load balancer."""
+    bases = [base_url] if isinstance(base_url, str) else base_url
+    turn = iter(range(10**9))
     pool = urllib3.PoolManager(maxsize=concurrency, timeout=urllib3.Timeout(total=30), retries=False)
     latencies: list[float] = []
     errors = 0
@@ -87,9 +90,10 @@ def http_load(base_url: str, path: str, total: int, concurrency: int) -> dict[st
             with lock:
                 if next(remaining, None) is None:
                     return
+                base = bases[next(turn) % len(bases)]
             started = time.perf_counter_ns()
             try:
-                response = pool.request("GET", base_url + path)
+                response = pool.request("GET", base + path)
                 ok = response.status == 200 and len(json.loads(response.data)["forecast"]) == STEPS
             except Exception:  # noqa: BLE001 - counted as an error, reported below
                 ok = False
