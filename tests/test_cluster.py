@@ -97,6 +97,11 @@ def test_a_stopped_filer_or_gateway_fails_publishes_cleanly_and_they_repeat(clus
     print(f"{component} stopped: {Counter(a['outcome'] for a in attempts)}; answers {Counter(answers)}")
     assert len(attempts) == PUBLISHERS * count
     assert Counter(a["outcome"] for a in attempts)["failed"] > 0  # the outage was felt
+    for attempt in attempts:  # each failure said in one sentence that names the store
+        if attempt["outcome"] != "published":
+            error = attempt["error"]
+            assert "\n" not in error and "Traceback" not in error and error.endswith("."), attempt
+            assert "S3 store" in error or "outcome" in error, attempt
     # Cached releases kept being served; `latest` needs the store, so it may have been refused, never wrong.
     assert {status for kind, status in answers if kind == "pinned"} == {200}, Counter(answers)
     assert {status for kind, status in answers if kind == "latest"} <= {200, 503}, Counter(answers)
