@@ -1,4 +1,5 @@
-"""Shared fixtures: a real S3 server for the session, and a `store` fixture run on every backend."""
+"""Shared fixtures: a real S3 server for the session, a replicated S3 cluster for a module, and a `store` fixture
+run on every backend."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.s3server import S3TestServer
+from tests.seaweed_cluster import SeaweedCluster
 from varlib import TrainSpec, load_macrodata, train
 from varlib.registry import ModelRegistry
 from varlib.store import ModelStore, open_store
@@ -31,6 +33,18 @@ def private_s3_server(tmp_path: Path) -> Iterator[S3TestServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def s3_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedCluster]:
+    """A replicated SeaweedFS cluster, each component its own process, for a module whose tests kill, stop and
+    restart its components (tests/seaweed_cluster.py)."""
+    cluster = SeaweedCluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.shutdown()
 
 
 def unique_bucket() -> str:
