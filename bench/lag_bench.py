@@ -9,9 +9,7 @@ max_lags=24. Run by hand; it asserts nothing but that both give the same table.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +17,7 @@ from statsmodels.tsa.api import VAR
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.timing import median_seconds
 from varlib.training import CRITERIA, select_lag_order
 
 SIZES = [(3, 200, 8), (5, 500, 12), (10, 1000, 16), (20, 2000, 24)]
@@ -33,16 +32,6 @@ def simulated(k: int, rows: int) -> np.ndarray:
     return y
 
 
-def median_seconds(action, repeats: int) -> float:
-    action()  # warm-up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -55,8 +44,10 @@ def main() -> None:
         theirs = VAR(y).select_order(maxlags=max_lags, trend=args.trend)
         for criterion in CRITERIA:
             np.testing.assert_allclose(ours.table[criterion].to_numpy(), theirs.ics[criterion], rtol=1e-8)
-        slow = median_seconds(lambda y=y, m=max_lags: VAR(y).select_order(maxlags=m, trend=args.trend), args.repeats)
-        fast = median_seconds(lambda y=y, m=max_lags: select_lag_order(y, m, args.trend), args.repeats)
+        slow = median_seconds(
+            lambda y=y, m=max_lags: VAR(y).select_order(maxlags=m, trend=args.trend), args.repeats, warm_up=True
+        )
+        fast = median_seconds(lambda y=y, m=max_lags: select_lag_order(y, m, args.trend), args.repeats, warm_up=True)
         print(f"{k:>3} {rows:>5} {max_lags:>8} {slow:>14.4f} {fast:>10.4f} {slow / fast:>6.1f}x")
 
 

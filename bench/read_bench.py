@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +20,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.timing import median_seconds
 from varlib.data import read_csv
 
 
@@ -33,15 +32,6 @@ def large_csv(rows: int, columns: int = 3) -> bytes:
     return (
         header + "\n".join(",".join(map(str, row)) + f",{d}" for row, d in zip(values, dates, strict=True))
     ).encode()
-
-
-def median_seconds(action, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:

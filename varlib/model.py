@@ -17,6 +17,7 @@ from statsmodels.tsa.vector_ar import var_model
 from varlib.deterministic import Deterministic
 from varlib.errors import InvalidInput
 from varlib.exog import align_path
+from varlib.kinds import kind_of
 from varlib.limits import DEFAULT_LIMITS, Limits
 from varlib.transforms import is_differenced, is_log, to_working_scale, working_to_levels
 
@@ -81,10 +82,9 @@ class VarModel:
     def regressors_words(self) -> str:
         """The terms beyond the trend in words: 'seasonal dummies (quarterly, centred), exogenous oil (diff)'."""
         words = [self.deterministic.describe(self.freq)] if self.deterministic else []
-        if self.vecm is not None:
-            from varlib.vecm import vecm_words  # the VECM kind's module names its own terms
-
-            words.insert(0, vecm_words(self.vecm))
+        kind_words = kind_of(self.kind).words(self.vecm)  # a kind names its own terms ("" for a VAR)
+        if kind_words:
+            words.insert(0, kind_words)
         if self.exog_variables:
             words.append(
                 "exogenous "
@@ -140,7 +140,7 @@ class VarModel:
         """The exogenous variables' path (levels, one column each, indexed by date) over the forecast dates,
         transformed as in the fit, steps x m. Every date must have a value: a missing one is named."""
         dates = self.forecast_dates(steps)
-        span = f"{iso_date(dates[0])} to {iso_date(dates[-1])}"
+        span = f"{iso_timestamp(dates[0])} to {iso_timestamp(dates[-1])}"
         names = ", ".join(self.exog_variables)
         if exog_path is None:
             raise InvalidInput(f"The model has exogenous variables ({names}): give their values for the forecast "
@@ -158,15 +158,15 @@ class VarModel:
             if len(absent):
                 step = int(absent[0])
                 raise InvalidInput(
-                    f"{{input:exog_path}}: no value of the exogenous variable {name!r} for {iso_date(dates[step])} "
-                    f"(forecast step {step + 1} of {steps}); give its values for {span}."
+                    f"{{input:exog_path}}: no value of the exogenous variable {name!r} for "
+                    f"{iso_timestamp(dates[step])} (forecast step {step + 1} of {steps}); give its values for {span}."
                 )
             transform = self.exog_transforms[j]
             if is_log(transform) and (values[:, j] <= 0).any():
                 step = int(np.flatnonzero(values[:, j] <= 0)[0])
                 raise InvalidInput(
                     f"{{input:exog_path}}: the exogenous variable {name!r} is {values[step, j]:g} at "
-                    f"{iso_date(dates[step])}, but its {transform} transform needs positive values."
+                    f"{iso_timestamp(dates[step])}, but its {transform} transform needs positive values."
                 )
         return transform_path(values, self.exog_transforms, self.last_exog_levels)
 
@@ -272,10 +272,6 @@ class VarModel:
         rest = found.eigenvalue_moduli[unit:]
         largest = rest[0] if rest else 0.0
         return Stability(stable=bool(largest < 1), max_modulus=largest, eigenvalue_moduli=found.eigenvalue_moduli)
-
-
-def iso_date(moment: pd.Timestamp) -> str:
-    return iso_timestamp(moment)
 
 
 def transform_path(values: np.ndarray, transforms: list[str], last_levels: np.ndarray) -> np.ndarray:
