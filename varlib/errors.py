@@ -159,7 +159,12 @@ class AnswerLost(StoreError):
 
 
 class OutcomeUnknown(StoreError):
-    """A write whose answer was lost, on a store that could not then be read: whether it took effect is unknown."""
+    """A write whose answer was lost, on a store that could not then be read: whether it took effect is unknown.
+    `reason` says what failed, for a caller that words the whole operation's outcome."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ConfigurationError(StoreError):

@@ -200,9 +200,10 @@ class ModelRegistry:
                 ) from None
             except OutcomeUnknown as exc:
                 raise OutcomeUnknown(
-                    f"The outcome of publishing {name} {version} is unknown: {str(exc).rstrip('.')}; check with "
+                    f"The outcome of publishing {name} {version} is unknown: {exc.reason}; check with "
                     f"`python -m varlib show {name} {version}`; if it exists and is not listed, "
-                    f"`python -m varlib reindex {name}`."
+                    f"`python -m varlib reindex {name}`.",
+                    exc.reason,
                 ) from None
             # Any other failure leaves the objects written: a manifest sent whose answer was lost may still land,
             # and must then find them. Unreferenced, they are a leftover the next publish writes around.

@@ -31,12 +31,10 @@ def write_confirmed(
     for attempt in range(ATTEMPTS):
         try:
             return store.write(key, data, if_absent=if_absent, if_match=if_match)
-        except PreconditionFailed:
-            if attempt == 0:
+        except (PreconditionFailed, AnswerLost) as exc:
+            if attempt == 0 and isinstance(exc, PreconditionFailed):
                 raise  # nothing of this writer's was sent before: the condition lost to another writer
-            lost: VarlibError = PreconditionFailed(f"{key} already exists or changed in the {store.location}.")
-        except AnswerLost as exc:
-            lost = exc
+            lost: VarlibError = exc
         etag = _own_etag(store, key, data, lost)
         if etag is not None:
             return etag
@@ -52,8 +50,6 @@ def _own_etag(store: ModelStore, key: str, data: bytes, lost: VarlibError) -> st
     except (NotFound, ObjectTooLarge):
         return None
     except VarlibError as exc:
-        raise OutcomeUnknown(
-            f"Whether {key} was written is unknown: {str(lost).rstrip('.')}, and reading it back failed too "
-            f"({str(exc).rstrip('.')})."
-        ) from None
+        reason = f"{str(lost).rstrip('.')}, and reading it back failed too ({str(exc).rstrip('.')})"
+        raise OutcomeUnknown(f"Whether {key} was written is unknown: {reason}.", reason) from None
     return stored.etag if stored.data == data else None
