@@ -42,6 +42,26 @@ def free_port_pairs(count: int) -> list[int]:
     raise RuntimeError("no free port pairs for the S3 test server")
 
 
+def write_identities(path: Path) -> None:
+    """The credentials the test gateways accept (`-s3.config` / `-config`)."""
+    path.write_text(json.dumps({"identities": [{
+        "name": "test",
+        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+    }]}))  # fmt: skip
+
+
+def s3_settings(endpoint: str, **overrides: str) -> dict[str, str]:
+    """Environment-style settings for an S3 store on a test gateway at `endpoint`."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "VARLIB_S3_TIMEOUT": "5",
+        **overrides,
+    }
+
+
 def weed_binary() -> str:
     found = shutil.which("weed") or str(Path(sys.executable).with_name("weed"))
     if not Path(found).exists():
@@ -57,19 +77,7 @@ class S3TestServer:
         self.data_dir = workdir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config = workdir / "identities.json"
-        self.config.write_text(
-            json.dumps(
-                {
-                    "identities": [
-                        {
-                            "name": "test",
-                            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-                        }
-                    ]
-                }
-            )
-        )
+        write_identities(self.config)
         self.ports = free_port_pairs(5)
         self.process: subprocess.Popen | None = None
         self.started_once = False
@@ -80,13 +88,7 @@ class S3TestServer:
 
     def settings(self, **overrides: str) -> dict[str, str]:
         """Environment-style settings for an S3 store on this server."""
-        return {
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-            "VARLIB_S3_TIMEOUT": "5",
-            **overrides,
-        }
+        return s3_settings(self.endpoint, **overrides)
 
     def start(self) -> None:
         master, volume, filer, s3, admin = self.ports

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.s3server import ACCESS_KEY, SECRET_KEY, free_port_pairs, weed_binary
+from tests.s3server import free_port_pairs, s3_settings, weed_binary, write_identities
 
 VOLUME_SERVERS = 3
 
@@ -31,11 +31,7 @@ class SeaweedCluster:
         self.workdir = workdir
         self.config = workdir / "identities.json"
         workdir.mkdir(parents=True, exist_ok=True)
-        self.config.write_text(json.dumps({"identities": [{
-            "name": "test",
-            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-        }]}))  # fmt: skip
+        write_identities(self.config)
         ports = free_port_pairs(3 + VOLUME_SERVERS)
         self.master_port, self.filer_port, self.s3_port = ports[:3]
         self.volume_ports = ports[3:]
@@ -54,13 +50,7 @@ class SeaweedCluster:
         return f"http://127.0.0.1:{self.filer_port}"
 
     def settings(self, **overrides: str) -> dict[str, str]:
-        return {
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-            "VARLIB_S3_TIMEOUT": "5",
-            **overrides,
-        }
+        return s3_settings(self.endpoint, **overrides)
 
     def _command(self, component: str) -> list[str]:
         common = ["-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
